@@ -1,0 +1,126 @@
+"""python -m calc solve | train | check | export | descend  (see the README for each command's options).
+
+Exit status: 0 ok; 1 a result that is not ok (training stopped at a non-finite value, a wrong answer);
+2 unusable input (one located message per line on stderr, nothing on stdout).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+from calc.spec import SpecError, load_spec
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with one line, no traceback
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _fail(err: SpecError) -> int:
+    for p in err.problems:
+        print(str(p), file=sys.stderr)
+    return 2
+
+
+def _warn(spec) -> None:
+    for w in spec.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
+def cmd_solve(argv: list[str]) -> int:
+    ap = _Parser(prog="python -m calc solve", description="one forward and backward pass, worked step by step")
+    ap.add_argument("spec", help="problem JSON file (../shared/spec/README.md)")
+    ap.add_argument("--format", choices=("json", "markdown"), default="markdown")
+    ap.add_argument("--notation", choices=("mazur", "layer", "hagan"), default=None)
+    ap.add_argument("--digits", type=int, default=9, help="significant digits shown (1-30)")
+    ap.add_argument("--exact", action="store_true", help="add exact SymPy values and agreement flags")
+    a = ap.parse_args(argv)
+    if not 1 <= a.digits <= 30:
+        print("--digits: must be from 1 to 30", file=sys.stderr)
+        return 2
+    from calc.solve import solve
+    try:
+        spec = load_spec(a.spec)
+        sol = solve(spec, notation=a.notation, digits=min(a.digits, 17))
+    except SpecError as e:
+        return _fail(e)
+    symbolic = None
+    if a.exact or a.digits > 17 or a.format == "markdown":
+        try:
+            symbolic = importlib.import_module("calc.symbolic")
+        except ImportError:
+            symbolic = None
+    if a.format == "json":
+        out = sol.to_dict()
+        if symbolic is not None and hasattr(symbolic, "annotate_json") and (a.exact or a.digits > 17):
+            symbolic.annotate_json(sol, out, digits=a.digits)
+        print(json.dumps(out, allow_nan=False))
+    else:
+        from calc.export.markdown import render
+        text = render(sol, digits=a.digits) if "digits" in render.__code__.co_varnames else render(sol)
+        print(text)
+    return 0
+
+
+def cmd_train(argv: list[str]) -> int:
+    ap = _Parser(prog="python -m calc train", description="repeat the update N times")
+    ap.add_argument("spec")
+    ap.add_argument("--steps", type=int, required=True)
+    ap.add_argument("--batch-size", type=int, default=None)
+    ap.add_argument("--shuffle-seed", type=int, default=None)
+    ap.add_argument("--format", choices=("json", "markdown"), default="json")
+    a = ap.parse_args(argv)
+    from calc.train import train
+    try:
+        spec = load_spec(a.spec)
+        res = train(spec, a.steps, a.batch_size, a.shuffle_seed)
+    except SpecError as e:
+        return _fail(e)
+    if a.format == "json":
+        print(json.dumps(res.to_dict(), allow_nan=False))
+    else:
+        print(f"| step | loss |\n|---:|---:|")
+        for k, h in enumerate(res.history):
+            if k < 10 or k == len(res.history) - 1 or k % max(1, len(res.history) // 20) == 0:
+                print(f"| {k} | {h:.10g} |")
+    if res.stopped:
+        print(f"training stopped at {res.stopped}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _delegate(module: str, argv: list[str]) -> int:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as e:
+        print(f"this command is not available: {e}", file=sys.stderr)
+        return 2
+    return int(mod.main(argv) or 0)
+
+
+COMMANDS = {
+    "solve": cmd_solve,
+    "train": cmd_train,
+    "check": lambda argv: _delegate("calc.check", argv),
+    "export": lambda argv: _delegate("calc.export.cli", argv),
+    "descend": lambda argv: _delegate("calc.descend", argv),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print(__doc__.strip(), file=sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stderr.close()
+        sys.exit(0)

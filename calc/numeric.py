@@ -1,0 +1,170 @@
+"""Forward, backward and update in float64 NumPy: the numbers every step of the worked solution shows.
+
+Notation (samples in rows): Z_l = A_{l-1} W_l + b_l, A_l = f_l(Z_l), A_0 = X.
+    delta_L = dE/dZ_L  (fused where the loss and output activation simplify, else dE/dA_L * f'(Z_L))
+    dE/dA_{l-1} = delta_l W_l^T            (sequential order: W_l+ instead of W_l)
+    delta_{l-1} = dE/dA_{l-1} * f'(Z_{l-1})  (softmax: dE/dA_{l-1} @ J)
+    dE/dW_l = A_{l-1}^T delta_l ; dE/db_l = colsum(delta_l) (a shared bias: the sum of those)
+    W_l+ = W_l - eta dE/dW_l
+E is the reduced loss: delta carries the 1/n of a mean over n samples and the 1/ln 10 of log base 10.
+`hook` (optional) is applied to every intermediate array, e.g. to round as a hand calculation does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from calc.activations import ACTIVATIONS, softmax_jacobian
+from calc.losses import LOSSES, fused_delta
+from calc.spec import Problem, Spec, SpecError
+
+Hook = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass
+class Forward:
+    nets: list[np.ndarray]          # per layer, samples x units
+    outs: list[np.ndarray]
+    terms: np.ndarray               # samples x outputs: each output's error term e_k (log factor included)
+    sample_loss: np.ndarray         # samples: E_s = sum_k e_k
+    loss: float                     # reduced over samples (sum or mean)
+
+
+@dataclass
+class Pass:
+    spec: Spec
+    fwd: Forward
+    dE_dout: list[np.ndarray]       # per layer: dE/dA_l (inf where saturated: dE/dout is unbounded there)
+    dout_dnet: list[np.ndarray]     # per layer: f'(Z_l) elementwise (softmax: the diagonal of J)
+    jacobians: list[np.ndarray | None]   # softmax layers: samples x k x j, J[k, j] = dout_k/dnet_j
+    deltas: list[np.ndarray]        # per layer: dE/dZ_l
+    fused: bool                     # output delta taken in closed form
+    back_weights: list[np.ndarray]  # W_l that carried delta_l back (W_l+ under sequential order)
+    grad_w: list[np.ndarray]
+    grad_b: list[np.ndarray | None]  # per unit (units,), shared (1,), or None
+    new_w: list[np.ndarray]
+    new_b: list[np.ndarray | None]
+    loss_after: float
+
+    @property
+    def loss(self) -> float:
+        return self.fwd.loss
+
+
+def _ident(a: np.ndarray) -> np.ndarray:
+    return a
+
+
+def forward(spec: Spec, weights=None, biases=None, x=None, t=None, hook: Hook | None = None,
+            check: bool = True) -> Forward:
+    """Z_l = A_{l-1} W_l + b_l ; A_l = f_l(Z_l); then each output's error term and the reduced loss."""
+    h = hook or _ident
+    weights = weights if weights is not None else [layer.weights for layer in spec.layers]
+    biases = biases if biases is not None else [layer.biases for layer in spec.layers]
+    a = spec.inputs if x is None else x
+    t = spec.targets if t is None else t
+    nets, outs = [], []
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for k, layer in enumerate(spec.layers):
+            z = a @ weights[k]
+            if biases[k] is not None:
+                z = z + biases[k]
+            z = h(z)
+            act = ACTIVATIONS[layer.activation]
+            a = h(act.f(z, layer.alpha))
+            if check:
+                _finite(z, f"layers[{k}]", "net")
+                _finite(a, f"layers[{k}]", "out")
+            nets.append(z)
+            outs.append(a)
+        loss = LOSSES[spec.loss]
+        terms = h(loss.term(t, outs[-1], nets[-1], spec.layers[-1].activation, spec.log_factor))
+        sample_loss = h(terms.sum(axis=1))
+        total = float(sample_loss.mean() if spec.reduction == "mean" else sample_loss.sum())
+    if check and not np.isfinite(total):
+        raise SpecError([Problem("loss", "the loss overflows float64: scale the inputs or weights down")])
+    return Forward(nets, outs, terms, sample_loss, total)
+
+
+def _finite(arr: np.ndarray, where: str, what: str):
+    if not np.all(np.isfinite(arr)):
+        s, j = np.argwhere(~np.isfinite(arr))[0]
+        raise SpecError([Problem(where, f"{what} of unit {j} (sample {s}) overflows float64 "
+                                        f"({arr[s, j]}): scale the inputs or weights down")])
+
+
+def output_delta(spec: Spec, fwd: Forward, hook: Hook | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                             np.ndarray | None, bool]:
+    """(dE/dout, f'(net) diagonal, delta, Jacobian or None, fused?) for the output layer of the reduced loss."""
+    h = hook or _ident
+    layer = spec.layers[-1]
+    t, o, z = spec.targets, fwd.outs[-1], fwd.nets[-1]
+    scale = 1.0 / spec.n_samples if spec.reduction == "mean" else 1.0
+    lf = spec.log_factor
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        d_out = h(LOSSES[spec.loss].dout(t, o, lf) * scale)
+        act = ACTIVATIONS[layer.activation]
+        d_act = h(act.df(z, o, layer.alpha))
+        jac = softmax_jacobian(o) if layer.activation == "softmax" else None
+        fused = fused_delta(spec.loss, layer.activation, t, o, lf)
+        if fused is not None:
+            return d_out, d_act, h(fused * scale), jac, True
+        delta = np.einsum("sk,skj->sj", d_out, jac) if jac is not None else d_out * d_act
+    if not np.all(np.isfinite(delta)):
+        raise SpecError([Problem("loss", f"{spec.loss} on a saturated {layer.activation} output (a probability of "
+                                         "exactly 0 or 1) has an unbounded gradient here")])
+    return d_out, d_act, h(delta), jac, False
+
+
+def backward(spec: Spec, fwd: Forward, hook: Hook | None = None) -> Pass:
+    """Deltas layer by layer from the output, gradients, updates, and the loss after the update."""
+    h = hook or _ident
+    L = len(spec.layers)
+    eta = spec.learning_rate
+    dE_dout: list = [None] * L
+    dout_dnet: list = [None] * L
+    jacs: list = [None] * L
+    deltas: list = [None] * L
+    back_w: list = [None] * L
+    grad_w: list = [None] * L
+    grad_b: list = [None] * L
+    new_w: list = [None] * L
+    new_b: list = [None] * L
+    dE_dout[-1], dout_dnet[-1], deltas[-1], jacs[-1], fused = output_delta(spec, fwd, h)
+    for k in range(L - 1, -1, -1):
+        layer = spec.layers[k]
+        a_prev = spec.inputs if k == 0 else fwd.outs[k - 1]
+        grad_w[k] = h(a_prev.T @ deltas[k])
+        if layer.bias_mode == "unit":
+            grad_b[k] = h(deltas[k].sum(axis=0))
+        elif layer.bias_mode == "shared":
+            grad_b[k] = h(np.array([deltas[k].sum()]))
+        new_w[k] = h(layer.weights - eta * grad_w[k])
+        if layer.biases is None:
+            new_b[k] = None
+        elif spec.update_biases:
+            step = grad_b[k] if layer.bias_mode == "unit" else np.full(layer.units, grad_b[k][0])
+            new_b[k] = h(layer.biases - eta * step)
+        else:
+            new_b[k] = layer.biases.copy()
+        if k == 0:
+            break
+        back_w[k] = new_w[k] if spec.update_order == "sequential" else layer.weights
+        prev = spec.layers[k - 1]
+        dE_dout[k - 1] = h(deltas[k] @ back_w[k].T)
+        z, o = fwd.nets[k - 1], fwd.outs[k - 1]
+        dout_dnet[k - 1] = h(ACTIVATIONS[prev.activation].df(z, o, prev.alpha))
+        if prev.activation == "softmax":
+            jacs[k - 1] = softmax_jacobian(o)
+            deltas[k - 1] = h(np.einsum("sk,skj->sj", dE_dout[k - 1], jacs[k - 1]))
+        else:
+            deltas[k - 1] = h(dE_dout[k - 1] * dout_dnet[k - 1])
+    after = forward(spec, new_w, new_b, check=False)
+    return Pass(spec, fwd, dE_dout, dout_dnet, jacs, deltas, fused, back_w, grad_w, grad_b, new_w, new_b, after.loss)
+
+
+def run(spec: Spec, hook: Hook | None = None) -> Pass:
+    """One forward pass, one backward pass and the update."""
+    return backward(spec, forward(spec, hook=hook), hook=hook)
