@@ -74,12 +74,12 @@ LOSSES: dict[str, Loss] = {x.name: x for x in [
          lambda t, o, m, lg: rf"({t} - {o})^{{2}}", lambda t, o, m, lg: rf"-2 ({t} - {o})"),
     Loss("mse", lambda t, o, net, act, lf: (t - o) ** 2 / t.shape[-1], lambda t, o, lf: 2.0 * (o - t) / t.shape[-1],
          lambda t, o, m, lg: rf"\tfrac{{1}}{{{m}}} ({t} - {o})^{{2}}", lambda t, o, m, lg: rf"-\tfrac{{2}}{{{m}}} ({t} - {o})"),
-    Loss("bce", lambda t, o, net, act, lf: -(_xlogy(t, _log_outputs(o, net, act)[0])
+    Loss("bce", lambda t, o, net, act, lf: 0.0 - (_xlogy(t, _log_outputs(o, net, act)[0])
                                             + _xlogy(1.0 - t, _log_outputs(o, net, act)[1])) * lf,
          _bce_d,
          lambda t, o, m, lg: rf"-[{t} {_ln(lg)} {o} + (1 - {t}) {_ln(lg)} (1 - {o})]",
          lambda t, o, m, lg: rf"\frac{{{o} - {t}}}{{{o} (1 - {o}){_lnf(lg)}}}", log=True),
-    Loss("cce", lambda t, o, net, act, lf: -_xlogy(t, _log_outputs(o, net, act)[0]) * lf, _cce_d,
+    Loss("cce", lambda t, o, net, act, lf: 0.0 - _xlogy(t, _log_outputs(o, net, act)[0]) * lf, _cce_d,
          lambda t, o, m, lg: rf"-{t} {_ln(lg)} {o}", lambda t, o, m, lg: rf"-\frac{{{t}}}{{{o}{_lnf(lg)}}}", log=True),
 ]}
 
