@@ -367,7 +367,9 @@ class _Builder:
                 if name == "sqrt" and v < 0:
                     raise ParseError(f"{self.source}: sqrt of {v:.6g} is not a real number")
                 if name in ("exp", "sinh", "cosh") and abs(v) > 1000:
-                    raise ParseError(f"{self.source}: {name} of {v:.6g} overflows float64")
+                    raise ParseError(f"{self.source}: {name} of a number beyond 1000 in size overflows float64")
+                if name in ("sin", "cos", "tan") and abs(v) > MAX_LITERAL:
+                    raise ParseError(f"{self.source}: {name} of {v:.6g} is not accepted (|argument| <= 1e6)")
             return self.funcs[name](arg)
         raise ParseError(f"{self.source}: {type(node).__name__} is not allowed here")
 
@@ -410,7 +412,7 @@ class _Builder:
             try:
                 return v.p / v.q
             except OverflowError:
-                return math.copysign(math.inf, v.p)
+                return math.inf if v.p > 0 else -math.inf
         ev = v.evalf(20)
         if not ev.is_real:
             raise ParseError(f"{self.source}: {_short(v)} is not a real number")

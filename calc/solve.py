@@ -20,7 +20,15 @@ from calc.numeric import Pass, run
 from calc.spec import Problem, Spec
 from calc.steps import Step, fmt, json_safe, paren
 
-STEP_CAPS = {"layers": 6, "units": 16, "samples": 32}
+STEP_CAPS = {"layers": 6, "units": 16, "samples": 32, "steps": 30_000}
+
+
+def estimated_steps(spec: Spec) -> int:
+    """About how many scalar steps the worked solution has (per sample: nets, outs, factors, products)."""
+    sizes = spec.sizes
+    per_sample = sum(3 * a * b + 8 * b + (b * b if layer.activation == "softmax" else 0)
+                     for a, b, layer in zip(sizes, sizes[1:], spec.layers))
+    return spec.n_samples * per_sample
 
 
 @dataclass
@@ -73,12 +81,16 @@ def over_caps(spec: Spec) -> list[str]:
         over.append(f"{max(spec.sizes)} units in a layer (step view: {STEP_CAPS['units']})")
     if spec.n_samples > STEP_CAPS["samples"]:
         over.append(f"{spec.n_samples} samples (step view: {STEP_CAPS['samples']})")
+    if not over and estimated_steps(spec) > STEP_CAPS["steps"]:
+        over.append(f"about {estimated_steps(spec):,} scalar steps (step view: {STEP_CAPS['steps']:,})")
     return over
 
 
-def solve(spec: Spec, notation: str | None = None, digits: int = 9, hook=None) -> Solution:
-    """One forward and backward pass with every step; raises SpecError if the numbers overflow."""
-    p = run(spec, hook=hook)
+def solve(spec: Spec, notation: str | None = None, digits: int = 9, hook=None, variant=None) -> Solution:
+    """One forward and backward pass with every step; raises SpecError if the numbers overflow.
+
+    `variant` (calc.numeric.Variant): a slip's switches, for the checker; None = the correct method."""
+    p = run(spec, hook=hook, variant=variant)
     names = nt.make(spec, notation)
     warnings = list(spec.warnings) + saturation_warnings(spec, p)
     over = over_caps(spec)
@@ -110,6 +122,7 @@ class _Builder:
     def __init__(self, spec: Spec, p: Pass, names: nt.Notation, digits: int, scalar: bool = True):
         self.spec, self.p, self.N, self.digits, self.scalar = spec, p, names, digits, scalar
         self.steps: list[Step] = []
+        self.steps_by_id: dict[str, Step] = {}
         self.vals: dict[str, object] = {}
         self.n = spec.n_samples
         self.L = len(spec.layers)
@@ -125,6 +138,7 @@ class _Builder:
         st = Step(sid, label, f"{tex} = {formula_rhs}" if formula_rhs else tex, subst, value, list(deps), kind, op,
                   args or {}, tex, note, s, l)
         self.steps.append(st)
+        self.steps_by_id[sid] = st
         self.vals[sid] = value
         return st
 
@@ -142,20 +156,14 @@ class _Builder:
             return paren(st.substituted)
         return paren(self.show_value(st.value))
 
-    @property
-    def steps_by_id(self):
-        if len(getattr(self, "_idx", {})) != len(self.steps):
-            self._idx = {s.id: s for s in self.steps}
-        return self._idx
-
     @staticmethod
     def S(s: int, l: int) -> str:
         return f"s{s}.l{l}"
 
     # ---- the solution ----------------------------------------------------------------------------
     def build(self) -> list[Step]:
-        self.given()
         if self.scalar:
+            self.given()
             self.forward()
             self.loss()
             for l in range(self.L, 0, -1):

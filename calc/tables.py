@@ -42,7 +42,7 @@ def chain_table(sol: Solution) -> list[dict]:
     for st in sol.steps:
         if st.kind == "backward" and st.id.startswith("gw.") and st.op == "mul":
             deps = [sol.index[d] for d in st.depends_on]
-            row = {"gradient": st.label, "value": st.value}
+            row = {"gradient": st.label, "value": st.value, "id": st.id, "layer": st.layer}
             for n, d in enumerate(deps, start=1):
                 row[f"factor {n}"] = d.label
                 row[f"value {n}"] = d.value

@@ -36,7 +36,7 @@ def latex_text(s: str) -> str:
     return "".join(_LATEX.get(ch, ch) for ch in _ascii(str(s)))
 
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>$&~\"'=:@^%")
+_MD_SPECIAL = set("\\`*_{}[]()#+!|<>$&~^")   # '-' and '.' matter only at a line start: callers never start one
 
 
 def md_text(s: str) -> str:

@@ -1,0 +1,230 @@
+"""Shared state and widgets for every page: the loaded problem, cached solves, messages, number formats.
+
+State (st.session_state, per user): `spec` (the last good, validated Spec), `spec_json` (its canonical JSON,
+the cache key of every computation), `version` (bumped when a new problem is loaded, so editors start fresh),
+`notation` and `digits` (the display choices, kept across pages), `loaded_p` (the share link already loaded).
+Every change goes through calc.spec.spec_from_dict; a refused change shows located messages and keeps `spec`.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import streamlit as st
+
+from calc import notation as nt
+from calc import share
+from calc.presets import load_preset, preset_names
+from calc.spec import MAX_UPLOAD_BYTES, Problem, Spec, SpecError, load_spec, parse_json_text, spec_from_dict
+
+DEFAULT_PRESET = "mazur"
+NOTATION_NAMES = {"mazur": "Mazur (net/out, w1..w8)", "layer": "Layer-indexed (z, a, delta)",
+                  "hagan": "Hagan (n, a, s sensitivities)"}
+SS = st.session_state
+
+
+# ---- the loaded problem -----------------------------------------------------------------------
+def canonical(spec: Spec) -> str:
+    """The problem as canonical JSON text (numbers as written): the key of every cached computation."""
+    return json.dumps(spec.to_dict(), sort_keys=True, ensure_ascii=False)
+
+
+def set_problem(spec: Spec, new: bool = True) -> None:
+    """Make `spec` the current problem; `new` = a different problem (editors and pickers start afresh)."""
+    SS["spec"] = spec
+    SS["spec_json"] = canonical(spec)
+    if new:
+        SS["version"] = SS.get("version", 0) + 1
+        SS["problem_source"] = SS.get("pending_source", "")
+
+
+def init_state() -> None:
+    """Load Mazur's example on first run, or the problem in ?p=... when the link carries a new one."""
+    token = st.query_params.get(share.PARAM)
+    if token and token != SS.get("loaded_p"):
+        SS["loaded_p"] = token
+        try:
+            spec = share.decode(token)
+        except SpecError as e:
+            SS["flash"] = ("The share link could not be loaded; " + ("the current problem is kept:" if "spec" in SS
+                           else "Mazur's example is shown instead:"), [str(p) for p in e.problems])
+        else:
+            SS["pending_source"] = "share link"
+            set_problem(spec)
+    if "spec" not in SS:
+        SS["pending_source"] = "example: " + DEFAULT_PRESET
+        set_problem(load_preset(DEFAULT_PRESET))
+
+
+def current() -> Spec:
+    if "spec" not in SS:      # a page run without the router (Streamlit's pages/-folder mode on a first visit)
+        _leave_pages_folder_mode()
+        init_state()
+    return SS["spec"]
+
+
+def _leave_pages_folder_mode() -> None:
+    """Streamlit runs a page directly (old pages/-folder mode) until st.navigation has been called once in the
+    process: switch that mode off and rerun, so the router (streamlit_app.py) runs from now on."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def current_json() -> str:
+    current()
+    return SS["spec_json"]
+
+
+def problem_dict() -> dict:
+    """The current problem as a JSON-contract dict (a fresh copy to edit)."""
+    return json.loads(current_json())
+
+
+def try_apply(d: dict, intro: str = "Not applied; the last good problem is kept. Fix:") -> Spec | None:
+    """Validate `d` with calc.spec; on success it becomes the current problem, else located errors are shown."""
+    try:
+        spec = spec_from_dict(d)
+    except SpecError as e:
+        show_problems(e.problems, intro)
+        return None
+    if canonical(spec) != SS["spec_json"]:
+        set_problem(spec, new=False)
+    return spec
+
+
+def load_preset_into_state(preset_id: str) -> None:
+    SS["pending_source"] = "example: " + preset_id
+    set_problem(load_preset(preset_id))
+
+
+def handle_upload(data: bytes, show: bool = True) -> list[Problem]:
+    """Uploaded bytes -> the current problem ([]), or its located problems, the current problem untouched."""
+    try:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise SpecError([Problem("file", f"{len(data):,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit")])
+        spec = load_spec(bytes(data))
+    except SpecError as e:
+        if show:
+            show_problems(e.problems, "Upload refused; the current problem is kept:")
+        return list(e.problems)
+    SS["pending_source"] = "uploaded file"
+    set_problem(spec)
+    return []
+
+
+# ---- messages (user text only inside code spans: never rendered as Markdown, LaTeX or HTML) ----------
+def code_span(text: str) -> str:
+    """`text` as a Markdown code span (literal: no links, emphasis, math or HTML inside)."""
+    text = re.sub(r"\s+", " ", str(text))
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def show_problems(problems, intro: str) -> None:
+    lines = "\n".join(f"- {code_span(str(p))}" for p in problems)
+    st.error(f"{intro}\n\n{lines}", icon=":material/error:")
+
+
+def show_warnings(problems, intro: str = "Warnings:") -> None:
+    if problems:
+        lines = "\n".join(f"- {code_span(str(p))}" for p in problems)
+        st.warning(f"{intro}\n\n{lines}", icon=":material/warning:")
+
+
+def show_flash() -> None:
+    """A message left by init_state (e.g. a broken share link), shown once."""
+    flash = SS.pop("flash", None)
+    if flash:
+        show_problems(flash[1], flash[0])
+
+
+# ---- shared display choices ---------------------------------------------------------------------
+def notation_picker(spec: Spec, key: str) -> str:
+    """Notation selectbox; the choice is kept across pages in SS['notation']."""
+    opts = nt.available(spec)
+    cur = SS.get("notation")
+    if cur not in opts:
+        cur = nt.default_notation(spec)
+    choice = st.selectbox("Notation", opts, index=opts.index(cur), format_func=NOTATION_NAMES.get, key=key,
+                          help="A notation only renames; every number stays the same.")
+    SS["notation"] = choice
+    return choice
+
+
+def notation_name(spec: Spec) -> str:
+    cur = SS.get("notation")
+    return cur if cur in nt.available(spec) else nt.default_notation(spec)
+
+
+def digits_picker(key: str) -> int:
+    d = st.number_input("Digits shown", min_value=3, max_value=17, value=int(SS.get("digits", 9)), step=1, key=key,
+                        help="Significant digits; everything is computed in float64 and rounded only for display.")
+    SS["digits"] = int(d)
+    return int(d)
+
+
+def num_col(digits: int, label: str | None = None, help: str | None = None):
+    return st.column_config.NumberColumn(label, format=f"%.{digits}g", help=help)
+
+
+# ---- cached pure computations (keyed by the problem's JSON) -------------------------------------------
+def spec_of(spec_json: str) -> Spec:
+    return spec_from_dict(parse_json_text(spec_json))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def solved(spec_json: str, notation: str | None, digits: int):
+    from calc.solve import solve
+    return solve(spec_of(spec_json), notation=notation, digits=digits)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def central(spec_json: str):
+    from calc.gradcheck import central_differences
+    return central_differences(spec_of(spec_json))
+
+
+@st.cache_data(max_entries=16, show_spinner="Training...")
+def trained(spec_json: str, steps: int, batch_size: int | None, shuffle_seed: int | None, keep: tuple[int, ...]):
+    from calc.train import train
+    return train(spec_of(spec_json), steps, batch_size=batch_size, shuffle_seed=shuffle_seed, keep=set(keep))
+
+
+def solve_current(notation: str | None = None, digits: int = 9):
+    """The worked solution of the current problem, or None after showing why it cannot be solved."""
+    try:
+        return solved(current_json(), notation, digits)
+    except SpecError as e:
+        show_problems(e.problems, "This problem cannot be solved:")
+        return None
+
+
+# ---- the shared sidebar -----------------------------------------------------------------------------
+def sidebar() -> None:
+    spec = current()
+    with st.sidebar:
+        st.caption("Loaded problem")
+        st.text(spec.name or "(unnamed problem)")
+        acts = " / ".join(layer.activation for layer in spec.layers)
+        st.caption(f"{'-'.join(map(str, spec.sizes))} network · {acts} · {spec.loss} · "
+                   f"{spec.n_samples} sample{'s' if spec.n_samples > 1 else ''} · eta {spec.learning_rate:g}")
+        if SS.get("problem_source"):
+            st.caption("From " + code_span(SS["problem_source"]))
+
+
+def preset_options() -> dict[str, str]:
+    return preset_names()
+
+
+def fmt_value(v, digits: int | None = None) -> str:
+    """A number for metrics and captions: `digits` significant digits (plain text, never LaTeX)."""
+    if v is None:
+        return "saturated"
+    return f"{float(v):.{digits or SS.get('digits', 9)}g}"

@@ -1,0 +1,105 @@
+"""Export page: the current problem as LaTeX, Beamer, Markdown, Marp, a notebook or CSV; worksheets with
+answer keys; a class set of generated exercises as a zip. Every document comes from calc.export."""
+from __future__ import annotations
+
+import streamlit as st
+
+from calc import generate as gen
+from calc.activations import ACTIVATIONS
+from calc.export import FORMATS, export
+from calc.export.cli import class_set, zip_bytes
+from calc.export.document import Options
+from calc.losses import LOSSES
+from pages import common as C
+
+MIME = {"md": "text/markdown", "tex": "application/x-tex", "ipynb": "application/x-ipynb+json", "csv": "text/csv"}
+LABELS = {"markdown": "Markdown", "marp": "Marp slides (Markdown)", "latex": "LaTeX handout", "beamer": "Beamer slides",
+          "notebook": "Jupyter notebook", "csv": "CSV of every step"}
+MODES = {"solution": "Worked solution", "worksheet": "Worksheet (blanks)", "key": "Answer key"}
+
+
+def file_name(fmt: str, mode: str) -> str:
+    """Fixed, safe file names (never built from the problem's name)."""
+    stem = {"solution": "solution", "worksheet": "worksheet", "key": "answer_key"}[mode]
+    return f"{stem}{'_slides' if fmt in ('marp', 'beamer') else ''}.{FORMATS[fmt][1]}"
+
+
+def options_from(mode: str, **kw) -> Options:
+    return Options(worksheet=mode == "worksheet", answer_key=mode == "key", **kw)
+
+
+def documents(sol, opts: Options) -> dict[str, str]:
+    """{format: text} for every format."""
+    return {fmt: export(sol, fmt, opts) for fmt in FORMATS}
+
+
+def downloads(spec) -> None:
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        notation = C.notation_picker(spec, key="exp_notation")
+    with c2:
+        digits = C.digits_picker(key="exp_digits")
+    with c3:
+        mode = st.radio("Document", list(MODES), format_func=MODES.get, key="exp_mode")
+    c4, c5, c6 = st.columns(3)
+    symbolic = c4.checkbox("General formulas", value=True, key="exp_symbolic")
+    exact = c5.checkbox("Exact values", value=False, key="exp_exact", help="Closed forms where compact (SymPy)")
+    matrix = c6.checkbox("Matrix view", value=True, key="exp_matrix")
+    full = st.text_input("Worked in full (the rest as a table)", value="", key="exp_full",
+                         placeholder="e.g. w5, w1 (empty: every step)")
+    sol = C.solve_current(notation, digits)
+    if sol is None:
+        return
+    opts = options_from(mode, digits=digits, notation=notation, symbolic=symbolic, exact=exact, matrix=matrix,
+                        full=tuple(x.strip() for x in full.split(",") if x.strip()))
+    try:
+        docs = documents(sol, opts)
+    except ValueError as e:
+        st.warning("These options cannot be applied:")
+        st.text(str(e))
+        return
+    cols = st.columns(3)
+    for k, (fmt, text) in enumerate(docs.items()):
+        cols[k % 3].download_button(LABELS[fmt], text.encode("utf-8"), file_name=file_name(fmt, mode),
+                                    mime=MIME[FORMATS[fmt][1]], key=f"dl_{fmt}")
+    with st.expander("Preview (Markdown source)"):
+        st.code(docs["markdown"][:4000], language="markdown")
+
+
+def generator() -> None:
+    st.subheader("Exercise generator")
+    st.caption("Nice numbers (1 or 2 decimals), no saturated units, no zero gradients, no ties. "
+               "Each student gets a seed; the same seed always gives the same exercise.")
+    c1, c2, c3 = st.columns(3)
+    arch = c1.text_input("Architecture", value="2-2-2", key="gen_arch")
+    acts = c2.text_input("Activations (one per layer)", value="sigmoid,sigmoid", key="gen_acts",
+                         help="From: " + ", ".join(ACTIVATIONS))
+    loss = c3.selectbox("Loss", list(LOSSES), key="gen_loss")
+    c4, c5, c6 = st.columns(3)
+    seed = int(c4.number_input("First seed", min_value=0, max_value=10**9, value=1, step=1, key="gen_seed"))
+    n = int(c5.number_input("Variants (students)", min_value=1, max_value=200, value=5, step=1, key="gen_n"))
+    fmt = c6.selectbox("Format", list(FORMATS), format_func=LABELS.get, key="gen_fmt", index=2)
+    if st.button("Generate the class set", key="gen_go"):
+        try:
+            specs = gen.variants(arch, acts, loss, seed, n)
+            files = class_set(specs, fmt, Options())
+        except ValueError as e:
+            st.warning("Not generated:")
+            st.text(str(e))
+            return
+        st.session_state["gen_zip"] = zip_bytes(files)
+        st.session_state["gen_count"] = n
+    if st.session_state.get("gen_zip"):
+        st.download_button(f"Download {st.session_state['gen_count']} variants (zip)", st.session_state["gen_zip"],
+                           file_name="exercises.zip", mime="application/zip", key="gen_dl")
+
+
+def main() -> None:
+    st.title("Export")
+    C.show_flash()
+    downloads(C.current())
+    st.divider()
+    generator()
+
+
+main()

@@ -1,0 +1,226 @@
+"""Worked solution page: the forward pass, the loss, the backward pass factor by factor, the updates, a diagram.
+
+Every formula shown comes from calc (Step.formula / Step.substituted); user text is never rendered as LaTeX.
+render_worked() is reused by the training page for the solution at a chosen step.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from calc import diagram, tables
+from pages import common as C
+
+SS = st.session_state
+
+
+def tex_line(step) -> str:
+    """`label &= general = numbers = value` for an aligned block."""
+    f = step.formula
+    if step.latex and f.startswith(step.latex + " = "):
+        lhs, rhs = step.latex, f[len(step.latex) + 3:]
+        return rf"{lhs} &= {rhs} = {step.substituted}" if step.substituted else rf"{lhs} &= {rhs}"
+    return rf"{f} &= {step.substituted}"
+
+
+def latex_block(steps, per_block: int = 12) -> None:
+    """Steps as aligned LaTeX, a few lines per block (long blocks scroll sideways)."""
+    steps = list(steps)
+    for k in range(0, len(steps), per_block):
+        body = r" \\[4pt] ".join(tex_line(s) for s in steps[k:k + per_block])
+        st.latex(r"\begin{aligned} " + body + r" \end{aligned}")
+
+
+def _df(rows, digits: int, numeric: list[str], key: str, height=None):
+    if not rows:
+        return
+    df = pd.DataFrame(rows)
+    cfg = {c: C.num_col(digits) for c in numeric if c in df.columns}
+    st.dataframe(df, hide_index=True, column_config=cfg, key=key, height=height or "auto")
+
+
+def forward_tab(sol, digits: int, key: str) -> None:
+    fwd = [s for s in sol.steps if s.kind == "forward"]
+    for s_i in sorted({s.sample for s in fwd}):
+        if sol.spec.n_samples > 1:
+            st.markdown(f"**Sample {s_i}**")
+        for l in range(1, len(sol.spec.layers) + 1):
+            latex_block([s for s in fwd if s.sample == s_i and s.layer == l])
+    _df(tables.forward_table(sol), digits, ["net value", "out value"], f"{key}_fwd")
+
+
+def loss_tab(sol, digits: int, key: str) -> None:
+    steps = [s for s in sol.steps if s.kind == "loss" and s.id != "loss_after"]
+    latex_block(steps)
+    _df([{"label": r["label"], "value": r["value"]} for r in tables.loss_table(sol)], digits, ["value"],
+        f"{key}_loss")
+
+
+def backward_tab(sol, digits: int, central: dict | None, key: str) -> None:
+    L = len(sol.spec.layers)
+    sums = tables.hidden_sums(sol)
+    chain = tables.chain_table(sol)
+    for l in range(L, 0, -1):
+        title = "Output layer" if l == L else f"Hidden layer {l}"
+        with st.expander(f"{title}: deltas and gradients", expanded=l >= L - 1):
+            ids = ("term.", "dout.", "act.", "jac.", "chain.", "delta.")
+            latex_block([s for s in sol.steps if s.kind == "backward" and s.layer == l and s.id.startswith(ids)])
+            for hs in sums:
+                if f".l{l}." in hs["id"]:
+                    st.markdown(f"Hidden sum {C.code_span(hs['label'])} term by term")
+                    _df(hs["terms"] + [{"term": "sum", "value": hs["value"]}], digits,
+                        ["delta value", "weight value", "value"], f"{key}_hs_{hs['id']}")
+            grads = [s for s in sol.steps if s.kind == "backward" and s.layer == l and s.id.startswith(("gw.", "gb."))]
+            latex_block(grads)
+            rows = [{k: v for k, v in r.items() if k not in ("id", "layer")} | (
+                {"central difference": central.get(r["id"].replace(".s1.", ".", 1)) if sol.spec.n_samples == 1
+                 else None} if central is not None else {}) for r in chain if r["layer"] == l]
+            _df(rows, digits, [c for c in (rows[0] if rows else {}) if c.startswith("value") or c == "central difference"],
+                f"{key}_chain_{l}")
+
+
+def updates_tab(sol, digits: int, central: dict | None, key: str) -> None:
+    rows = tables.updates_table(sol, central)
+    for r in rows:
+        r["updated"] = "yes" if r["updated"] else "fixed"
+    _df(rows, digits, ["old", "gradient", "new", "central difference", "|difference|"], f"{key}_updates")
+    latex_block([s for s in sol.steps if s.kind == "update"])
+    after = sol.index.get("loss_after")
+    if after is not None:
+        latex_block([after])
+        st.metric(f"Loss after the update, {after.label}", C.fmt_value(after.value, digits),
+                  delta=C.fmt_value(after.value - sol.index["loss"].value, digits), delta_color="inverse")
+
+
+def diagram_tab(sol, key: str) -> None:
+    grads = st.toggle("Show gradients on the edges", value=True, key=f"{key}_diag_grads")
+    st.graphviz_chart(diagram.dot(sol, digits=4, gradients=grads), width="stretch")
+    st.caption("Values of sample 1: inputs and each unit's output; each edge carries its weight"
+               + (" and dE/dw." if grads else "."))
+
+
+def all_steps_tab(sol, digits: int, key: str) -> None:
+    rows = [{"step": s.label, "kind": s.kind, "value": s.value if not isinstance(s.value, list) else None,
+             "id": s.id} for s in sol.steps if s.kind != "matrix"]
+    _df(rows, digits, ["value"], f"{key}_all", height=320)
+    labels = [r["id"] for r in rows]
+    pick = st.selectbox("Show one step", labels, format_func=lambda i: sol.index[i].label, key=f"{key}_pick")
+    if pick:
+        s = sol.index[pick]
+        latex_block([s])
+        if s.depends_on:
+            st.caption("Depends on: " + ", ".join(C.code_span(sol.index[d].label) for d in s.depends_on
+                                                  if d in sol.index))
+        if s.note:
+            st.caption(C.code_span(s.note))
+
+
+def symbolic_tab(sol, digits: int) -> None:
+    """Formula, substituted, exact value and agreement per step, from calc.symbolic when it is installed."""
+    try:
+        from calc import symbolic
+        symbolic.exact_solution  # noqa: B018  (the interface this pane needs)
+    except (ImportError, AttributeError):
+        st.info("Exact values need calc.symbolic, which is not installed yet.", icon=":material/info:")
+        return
+    if not st.toggle("Compute exact values with SymPy", key="symbolic_on"):
+        st.caption("Exact arithmetic on every step, from the numbers as written (0.15 = 3/20).")
+        return
+    try:
+        rows = _exact_rows(C.current_json(), C.notation_name(sol.spec), digits)
+    except Exception as e:  # the symbolic side is optional: a message, never a traceback
+        st.warning("The exact computation failed: " + C.code_span(type(e).__name__), icon=":material/warning:")
+        return
+    shown = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+    st.dataframe(pd.DataFrame(shown), hide_index=True, key="symbolic_table",
+                 column_config={"relative difference": C.num_col(3)})
+    ids = [r["_id"] for r in rows]
+    pick = st.selectbox("Show one exact step", ids, format_func=lambda i: sol.index[i].label, key="symbolic_pick")
+    row = next((r for r in rows if r["_id"] == pick), None)
+    if row and row["_formula"]:
+        st.latex(row["_formula"])
+        st.latex(row["_substituted"])
+
+
+@st.cache_data(max_entries=16, show_spinner="Computing exact values...")
+def _exact_rows(spec_json: str, notation: str, digits: int) -> list[dict]:
+    from calc import symbolic
+    sol = C.solved(spec_json, notation, digits)
+    if hasattr(symbolic, "worked"):
+        res = {k: (w.formula, w.exact) for k, w in symbolic.worked(sol, digits).items()}
+    else:
+        res = {k: (None, e) for k, e in symbolic.exact_solution(sol, digits).items()}
+    rows = []
+    for st_ in sol.steps:
+        if st_.kind == "matrix" or st_.id not in res:
+            continue
+        f, ex = res[st_.id]
+        agree = getattr(ex, "agree", None)
+        rows.append({"step": st_.label, "exact value": str(getattr(ex, "value_str", "")),
+                     "agrees": "" if agree is None else ("yes" if agree else "NO"),
+                     "relative difference": getattr(ex, "rel_diff", None), "_id": st_.id,
+                     "_formula": getattr(f, "latex", "") if f else st_.formula,
+                     "_substituted": getattr(f, "substituted", "") if f else st_.substituted})
+    return rows
+
+
+def render_worked(sol, digits: int, central: dict | None, key: str, symbolic: bool = False) -> None:
+    """The whole worked solution in tabs."""
+    loss, after = sol.index["loss"], sol.index.get("loss_after")
+    c = st.columns(4)
+    c[0].metric(f"Loss {loss.label}", C.fmt_value(loss.value, digits))
+    if after is not None:
+        c[1].metric(f"After the update {after.label}", C.fmt_value(after.value, digits))
+    C.show_warnings(sol.warnings, "Notes on this problem:")
+    if sol.summarised:
+        st.info("The network is above the step view's caps (6 layers, 16 units, 32 samples): the matrix form "
+                "has every number.", icon=":material/info:")
+    names = ["Forward pass", "Loss", "Backward pass", "Updates", "Diagram", "All steps"] + (
+        ["Exact (SymPy)"] if symbolic else [])
+    tabs = st.tabs(names)
+    if not sol.summarised:
+        with tabs[0]:
+            forward_tab(sol, digits, key)
+        with tabs[1]:
+            loss_tab(sol, digits, key)
+        with tabs[2]:
+            backward_tab(sol, digits, central, key)
+    with tabs[3]:
+        updates_tab(sol, digits, central, key)
+    with tabs[4]:
+        diagram_tab(sol, key)
+    with tabs[5]:
+        all_steps_tab(sol, digits, key)
+    if symbolic:
+        with tabs[6]:
+            symbolic_tab(sol, digits)
+
+
+def main() -> None:
+    st.title("Worked solution")
+    spec = C.current()
+    c = st.columns([1, 2, 2])
+    with c[0]:
+        digits = C.digits_picker("digits_solution")
+    with c[1]:
+        notation = C.notation_picker(spec, "notation_solution")
+    with c[2]:
+        show_cd = st.toggle("Central differences beside each gradient", key="central_on",
+                            value=SS.get("central_pref", False))
+        SS["central_pref"] = show_cd
+    sol = C.solve_current(notation, digits)
+    if sol is None:
+        return
+    if sol.notation.hint:
+        st.caption(sol.notation.hint)
+    central = None
+    if show_cd:
+        if spec.update_order == "sequential":
+            st.caption("Under sequential order the hidden gradients use the updated weights; central differences "
+                       "check simultaneous order, so they differ there by design.")
+        central = tables.central_column(sol, C.central(C.current_json()))
+    render_worked(sol, digits, central, "sol", symbolic=True)
+
+
+if __name__ == "__main__":
+    main()

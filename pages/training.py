@@ -1,0 +1,108 @@
+"""Training page: the update repeated N times as batch, mini-batch or stochastic gradient descent.
+
+Seed 001's terms: batch size B = samples per update; iterations = updates per epoch = ceil(n / B);
+an epoch = one pass over all n samples. history[k] = the loss over all samples after k updates.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from calc import notation as nt
+from calc import tables
+from calc.train import MAX_STEPS
+from pages import common as C
+from pages.solution import render_worked
+
+SS = st.session_state
+MAX_ROWS = 200          # rows of the parameter table
+MAX_POINTS = 2000       # points drawn on the loss curve
+
+
+def plain(spec):
+    """A trained spec whose parameters no longer match the texts they were written as: keep only the values."""
+    texts = {k: v for k, v in spec.texts.items() if not k.startswith(("w.", "b."))}
+    return dataclasses.replace(spec, texts=texts)
+
+
+def loss_chart(history: list[float], log: bool) -> None:
+    n = len(history)
+    idx = np.unique(np.linspace(0, n - 1, min(n, MAX_POINTS)).astype(int))
+    h = np.asarray(history)[idx]
+    df = pd.DataFrame({"update": idx, "loss": h})
+    try:
+        import altair as alt
+        y = alt.Y("loss:Q", title="loss", scale=alt.Scale(type="log") if log and np.all(h > 0) else alt.Undefined)
+        chart = alt.Chart(df).mark_line(color="#3b6fb6").encode(x=alt.X("update:Q", title="update"), y=y,
+                                                                tooltip=["update", "loss"])
+        st.altair_chart(chart, width="stretch")
+    except ImportError:
+        if log:
+            df["loss"] = np.log10(np.clip(h, 1e-300, None))
+            df = df.rename(columns={"loss": "log10 loss"})
+        st.line_chart(df, x="update")
+
+
+def main() -> None:
+    st.title("Training")
+    spec = C.current()
+    n = spec.n_samples
+    c = st.columns(4)
+    steps = int(c[0].number_input("Updates N", 0, MAX_STEPS, 10_000 if n == 1 else 1_000, step=100,
+                                  key="train_steps"))
+    modes = ["batch", "mini-batch", "stochastic"]
+    mode = c[1].radio("Gradient descent", modes, key="train_mode", horizontal=True,
+                      disabled=n == 1, help="With one sample the three are the same.")
+    if mode == "mini-batch" and n > 1:
+        batch = int(c[2].number_input("Batch size B", 1, n, max(1, n // 2), key="train_batch"))
+    else:
+        batch = 1 if mode == "stochastic" else n
+        c[2].metric("Batch size B", batch)
+    shuffle = c[3].toggle("Shuffle each epoch", key="train_shuffle", disabled=n == 1 or batch == n)
+    seed = int(c[3].number_input("Shuffle seed", 0, 2**31 - 1, 0, key="train_seed")) if shuffle and n > 1 else None
+    iters = math.ceil(n / batch)
+    st.caption(f"{n} sample{'s' if n > 1 else ''}, batch size {batch}: {iters} iteration{'s' if iters > 1 else ''} "
+               f"(updates) per epoch; {steps:,} updates = {steps / iters:,.4g} epochs.")
+    every = int(st.number_input("Parameter table: every k updates", 1, max(steps, 1),
+                                max(1, steps // 20) if steps else 1, key="train_every"))
+    every = max(every, math.ceil(steps / MAX_ROWS)) if steps else 1
+    keep = tuple(range(0, steps + 1, every)) + ((steps,) if steps % every else ())
+    res = C.trained(C.current_json(), steps, None if batch == n else batch, seed, keep)
+    if res.stopped:
+        st.warning("Training stopped early: " + C.code_span(res.stopped), icon=":material/warning:")
+    done = len(res.history) - 1
+    m = st.columns(3)
+    m[0].metric("Loss before", C.fmt_value(res.history[0]))
+    m[1].metric(f"Loss after {done:,} updates", C.fmt_value(res.history[-1]))
+    names = nt.make(spec, C.notation_name(spec))
+    outs = {names.out(len(spec.layers), j)[0]: float(res.outs[0, j - 1]) for j in range(1, spec.sizes[-1] + 1)}
+    m[2].metric("Outputs (sample 1)", ", ".join(f"{k} = {C.fmt_value(v)}" for k, v in outs.items()))
+    t_curve, t_params, t_step = st.tabs(["Loss curve", "Parameters every k updates", "Worked solution at update k"])
+    with t_curve:
+        log = st.toggle("Log scale", value=True, key="train_log")
+        loss_chart(res.history, log)
+    with t_params:
+        rows = [{"update": k, "loss": res.history[k], **tables.parameter_row(res.snapshots[k], names)}
+                for k in sorted(res.snapshots) if k <= done]
+        df = pd.DataFrame(rows)
+        st.dataframe(df, hide_index=True, key="train_params",
+                     column_config={c: C.num_col(9) for c in df.columns if c != "update"})
+    with t_step:
+        k = int(st.number_input("Update k (the parameters after k updates)", 0, max(done, 0), min(done, 1),
+                                key="train_k"))
+        snap = C.trained(C.current_json(), k, None if batch == n else batch, seed, (k,)).snapshots.get(k)
+        if snap is None:
+            st.info("Training stopped before this update.", icon=":material/info:")
+            return
+        st.caption(f"The worked solution with the parameters after {k} update{'s' if k != 1 else ''}, over all "
+                   f"samples; its update gives the parameters after update {k + 1} in batch mode.")
+        sol = C.solved(C.canonical(plain(snap)), C.notation_name(spec), int(SS.get("digits", 9)))
+        render_worked(sol, sol.digits, None, "train")
+
+
+if __name__ == "__main__":
+    main()

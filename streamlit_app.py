@@ -1,0 +1,33 @@
+"""The router: st.navigation over the pages in pages/, and the shared sidebar (which problem is loaded).
+
+Run from the repository root: streamlit run streamlit_app.py
+"""
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pages import common  # noqa: E402
+
+# (file, title, icon, url path): a page is listed only when its file exists (checker and export land later).
+PAGES = [
+    ("pages/network.py", "Network", ":material/hub:", "network"),
+    ("pages/solution.py", "Worked solution", ":material/functions:", "solution"),
+    ("pages/matrix.py", "Matrix form", ":material/grid_on:", "matrix"),
+    ("pages/training.py", "Training", ":material/trending_down:", "training"),
+    ("pages/activations.py", "Activation functions", ":material/show_chart:", "activations"),
+    ("pages/descent.py", "Gradient descent", ":material/downhill_skiing:", "descent"),
+    ("pages/check.py", "Check my answers", ":material/fact_check:", "check"),
+    ("pages/export.py", "Export", ":material/download:", "export"),
+]
+
+st.set_page_config(page_title="Backprop, step by step", page_icon=":material/hub:", layout="wide")
+common.init_state()
+nav = st.navigation([st.Page(f, title=t, icon=i, url_path=u, default=(k == 0))
+                     for k, (f, t, i, u) in enumerate(PAGES) if (ROOT / f).exists()])
+common.sidebar()
+nav.run()
