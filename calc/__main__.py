@@ -41,9 +41,14 @@ def cmd_solve(argv: list[str]) -> int:
     if not 1 <= a.digits <= 30:
         print("--digits: must be from 1 to 30", file=sys.stderr)
         return 2
+    from calc.notation import available
     from calc.solve import solve
     try:
         spec = load_spec(a.spec)
+        if a.notation and a.notation not in available(spec):
+            print(f"--notation: {a.notation} is for networks with one hidden layer; this one has "
+                  f"{len(spec.layers) - 1} hidden layers (use {' or '.join(available(spec))})", file=sys.stderr)
+            return 2
         sol = solve(spec, notation=a.notation, digits=min(a.digits, 17))
     except SpecError as e:
         return _fail(e)

@@ -43,6 +43,11 @@ def softmax_jacobian(out: np.ndarray) -> np.ndarray:
     return out[..., :, None] * (eye - out[..., None, :])
 
 
+def softmax_vjp(g: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """sum_k g_k dout_k/dnet_j = out_j (g_j - sum_k g_k out_k): the Jacobian product without forming J."""
+    return out * (g - np.sum(g * out, axis=-1, keepdims=True))
+
+
 @dataclass(frozen=True)
 class Activation:
     name: str

@@ -14,7 +14,7 @@ from functools import partial
 import numpy as np
 
 from calc import codegen
-from calc.activations import ACTIVATIONS, softmax_jacobian
+from calc.activations import ACTIVATIONS, softmax_vjp
 from calc.losses import LOSSES, fused_delta
 from calc.spec import Spec
 
@@ -171,7 +171,7 @@ class VectorModel:
             delta = fused * scale
         else:
             g = self.lossf.dout(t, o, self.lf) * scale
-            delta = (np.einsum("sk,skj->sj", g, softmax_jacobian(o)) if name == "softmax"
+            delta = (softmax_vjp(g, o) if name == "softmax"
                      else g * act.df(z, o, alpha))
         new_w, new_b, chk = [None] * L, [None] * L, 0.0
         for k in range(L - 1, -1, -1):
@@ -192,7 +192,7 @@ class VectorModel:
             g = delta @ (new_w[k] if self.seq else W[k]).T
             act, name, alpha = self.acts[k - 1]
             o = outs[k - 1]
-            delta = (np.einsum("sk,skj->sj", g, softmax_jacobian(o)) if name == "softmax"
+            delta = (softmax_vjp(g, o) if name == "softmax"
                      else g * act.df(nets[k - 1], o, alpha))
         return loss + 0.0 * float(chk), (new_w, new_b)
 

@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from calc.activations import ACTIVATIONS, softmax_jacobian
+from calc.activations import ACTIVATIONS, softmax_jacobian, softmax_vjp
 from calc.losses import LOSSES, fused_delta
 from calc.spec import Problem, Spec, SpecError
 
@@ -149,7 +149,7 @@ def output_delta(spec: Spec, fwd: Forward, hook: Hook | None = None,
         fused = fused_delta(spec.loss, layer.activation, t, o, lf)
         if fused is not None:
             return d_out, d_act, h(fused * scale), jac, True
-        delta = np.einsum("sk,skj->sj", d_out, jac) if jac is not None else d_out * d_act
+        delta = softmax_vjp(d_out, o) if jac is not None else d_out * d_act
     if not np.all(np.isfinite(delta)):
         raise SpecError([Problem("loss", f"{spec.loss} on a saturated {layer.activation} output (a probability of "
                                          "exactly 0 or 1) has an unbounded gradient here")])
@@ -169,7 +169,7 @@ def _output_delta_variant(spec: Spec, fwd: Forward, h: Hook, v: Variant):
         jac = softmax_jacobian(o) if layer.activation == "softmax" else None
         fused = fused_delta(spec.loss, layer.activation, t, o, lf)
         if jac is not None and not v.softmax_diagonal:
-            delta = np.einsum("sk,skj->sj", d_out, jac)
+            delta = softmax_vjp(d_out, o)
         else:
             delta = d_out * d_act
         if fused is not None and not np.all(np.isfinite(delta)):
@@ -226,7 +226,7 @@ def backward(spec: Spec, fwd: Forward, hook: Hook | None = None, variant: Varian
         dout_dnet[k - 1] = _tap(v, "act", k - 1, h(ACTIVATIONS[prev.activation].df(z, z if at_net else o, prev.alpha)))
         if prev.activation == "softmax" and not (v is not None and v.softmax_diagonal):
             jacs[k - 1] = softmax_jacobian(o)
-            deltas[k - 1] = _tap(v, "delta", k - 1, h(np.einsum("sk,skj->sj", dE_dout[k - 1], jacs[k - 1])))
+            deltas[k - 1] = _tap(v, "delta", k - 1, h(softmax_vjp(dE_dout[k - 1], o)))
         else:
             if prev.activation == "softmax":
                 jacs[k - 1] = softmax_jacobian(o)

@@ -3,11 +3,12 @@
 Nothing typed is ever run as Python. text -> normalised text (Unicode minus -> -, ½ -> (1/2), θ -> theta)
 -> tokens from our own regex (^ -> **, refusals with reasons) -> ast.parse(mode="eval") -> a node
 whitelist that builds SymPy objects directly (a literal becomes Rational(Fraction(text)): "0.15" -> 3/20).
-Caps: 200 characters, 100 nodes, parentheses 20 deep, |exponent| <= 50, |literal| <= 1e6 in expressions.
+Caps: 200 characters, 100 nodes, parentheses 20 deep, |exponent| <= 50, |literal| <= 1e6 in expressions,
+exact integers under 4096 bits; a constant's value is checked before exp/log/sqrt/sin see it.
 
     parse_number("0.15")               -> Number(0.15, "0.15")   regex + float fast path, no SymPy import
     parse_number("\u22120.5")          -> Number(-0.5, "-0.5", "Unicode minus read as -")
-    parse_expression("theta^2 - 3theta")  -> ParseError("implicit multiplication: write 3*theta")
+    parse_expression("theta^2 - 3theta")  -> ParseError("theta^2 - 3theta: implicit multiplication: write 3*theta")
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ _SUPER = dict(zip("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\
 _CHAR_WHY = {"'": "quotes are not allowed: type a number or expression, not text", '"': "quotes are not allowed: type a number or expression, not text",
              "[": "square brackets are not allowed (no lists or subscripts)", "]": "square brackets are not allowed (no lists or subscripts)",
              "{": "braces are not allowed", "}": "braces are not allowed", "=": "'=' is not allowed (no assignments or comparisons)",
-             ":": "':' is not allowed (no lambdas, slices or walrus)", "_": "underscores are not allowed"}
+             ":": "':' is not allowed (no lambdas, slices or walrus)"}
 
 
 class ParseError(ValueError):
