@@ -41,7 +41,7 @@ def main() -> None:
     st.caption("Rows are samples; X is the input matrix (samples x inputs); W(l) is (units of layer l-1) x "
                "(units of layer l), as in the spec. Pick an entry under each matrix to see its scalar step.")
     st.dataframe(pd.DataFrame([{"matrix": s.label, "shape": tables.shape_of(s.value), "id": s.id} for s in mats]),
-                 hide_index=True, key="matrix_shapes")
+                 hide_index=True, key="matrix_shapes", height=35 * (len(mats) + 1) + 3)
     fwd, bwd = st.tabs(["Forward", "Backward and update"])
     for s in mats:
         with fwd if s.id.startswith(("M.Z", "M.A")) else bwd:

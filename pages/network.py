@@ -285,6 +285,11 @@ def at_a_glance(spec) -> None:
     c[1].metric(f"After one update {after.label}", C.fmt_value(after.value),
                 delta=None if loss.value is None or after.value is None else C.fmt_value(after.value - loss.value),
                 delta_color="inverse")
+    # the first update of the output layer and of the first layer, worked in one line each (w5+ and w1+ for Mazur)
+    firsts = [next((s for s in sol.steps if s.kind == "update" and s.layer == l), None)
+              for l in (len(sol.spec.layers), 1)]
+    for s in {x.id: x for x in firsts if x is not None}.values():
+        st.latex(rf"{s.formula} = {s.substituted}")
     with st.container():
         df = pd.DataFrame(updates_table(sol)).drop(columns=["updated"])
         dg = sol.digits

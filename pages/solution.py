@@ -44,9 +44,11 @@ def forward_tab(sol, digits: int, key: str) -> None:
     for s_i in sorted({s.sample for s in fwd}):
         if sol.spec.n_samples > 1:
             st.markdown(f"**Sample {s_i}**")
-        for l in range(1, len(sol.spec.layers) + 1):
-            latex_block([s for s in fwd if s.sample == s_i and s.layer == l])
-    _df(tables.forward_table(sol), digits, ["net value", "out value"], f"{key}_fwd")
+        latex_block([s for s in fwd if s.sample == s_i], per_block=16)
+    rows = tables.forward_table(sol)
+    if sol.spec.n_samples == 1:
+        rows = [{k: v for k, v in r.items() if k != "sample"} for r in rows]
+    _df(rows, digits, ["net value", "out value"], f"{key}_fwd")
 
 
 def loss_tab(sol, digits: int, key: str) -> None:

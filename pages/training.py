@@ -66,7 +66,7 @@ def main() -> None:
     seed = int(c[3].number_input("Shuffle seed", 0, 2**31 - 1, 0, key="train_seed")) if shuffle and n > 1 else None
     iters = math.ceil(n / batch)
     st.caption(f"{n} sample{'s' if n > 1 else ''}, batch size {batch}: {iters} iteration{'s' if iters > 1 else ''} "
-               f"(updates) per epoch; {steps:,} updates = {steps / iters:,.4g} epochs.")
+               f"(updates) per epoch; {steps:,} updates = {steps / iters:,.6g} epochs.")
     every = int(st.number_input("Parameter table: every k updates", 1, max(steps, 1),
                                 max(1, steps // 20) if steps else 1, key="train_every"))
     every = max(every, math.ceil(steps / MAX_ROWS)) if steps else 1
@@ -75,12 +75,14 @@ def main() -> None:
     if res.stopped:
         st.warning("Training stopped early: " + C.code_span(res.stopped), icon=":material/warning:")
     done = len(res.history) - 1
-    m = st.columns(3)
+    m = st.columns(2)
     m[0].metric("Loss before", C.fmt_value(res.history[0]))
     m[1].metric(f"Loss after {done:,} updates", C.fmt_value(res.history[-1]))
     names = nt.make(spec, C.notation_name(spec))
     outs = {names.out(len(spec.layers), j)[0]: float(res.outs[0, j - 1]) for j in range(1, spec.sizes[-1] + 1)}
-    m[2].metric("Outputs (sample 1)", ", ".join(f"{k} = {C.fmt_value(v)}" for k, v in outs.items()))
+    st.dataframe(pd.DataFrame([{"output (sample 1)": k, "after training": v, "target": float(spec.targets[0, j])}
+                               for j, (k, v) in enumerate(outs.items())]), hide_index=True, key="train_outs",
+                 column_config={"after training": C.num_col(10), "target": C.num_col(10)})
     t_curve, t_params, t_step = st.tabs(["Loss curve", "Parameters every k updates", "Worked solution at update k"])
     with t_curve:
         log = st.toggle("Log scale", value=True, key="train_log")

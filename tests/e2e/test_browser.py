@@ -115,10 +115,12 @@ def test_hostile_name_in_a_share_link_is_plain_text(page, app_url, hostile):
     assert page.dialogs == []
 
 
-@pytest.mark.xfail(reason="streamlit_app.py marks Network default=True, so Streamlit serves it at / only and "
-                          "/network opens a 'Page not found' dialog (see the e2e report)", strict=False)
-def test_network_url_path(page, app_url):
-    H.open_page(page, app_url, "network", "At a glance")
+def test_landing_page_is_the_network_page_with_w5_plus(page, app_url):
+    """The app opens at / on the Network page (Streamlit serves the default page at / only), Mazur loaded,
+    with the first output-layer update worked in one line: w5+ = 0.35891648."""
+    H.open_page(page, app_url, "", "At a glance")
+    assert page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text().strip() == "Network"
+    assert H.tex_value(page, W5) == pytest.approx(W5_PLUS, abs=5e-9)
     assert page.get_by_text("Page not found").count() == 0
 
 
