@@ -87,7 +87,7 @@ def cmd_train(argv: list[str]) -> int:
     if a.format == "json":
         print(json.dumps(res.to_dict(), allow_nan=False))
     else:
-        print(f"| step | loss |\n|---:|---:|")
+        print("| step | loss |\n|---:|---:|")
         for k, h in enumerate(res.history):
             if k < 10 or k == len(res.history) - 1 or k % max(1, len(res.history) // 20) == 0:
                 print(f"| {k} | {h:.10g} |")

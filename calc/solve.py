@@ -227,7 +227,6 @@ class _Builder:
         layer, N = self.spec.layers[l - 1], self.N
         act = ACTIVATIONS[layer.activation]
         alpha = fmt(layer.alpha, 6)
-        z = self.p.fwd.nets[l - 1][s - 1]
         net_id = f"net.s{s}.l{l}.u{j}"
         if layer.activation == "softmax":
             ids = [f"net.s{s}.l{l}.u{k}" for k in range(1, layer.units + 1)]
@@ -282,7 +281,7 @@ class _Builder:
 
     # ---- backward ------------------------------------------------------------------------------
     def backward_layer(self, l: int):
-        spec, N, p = self.spec, self.N, self.p
+        spec, p = self.spec, self.p
         layer = spec.layers[l - 1]
         units = layer.units
         soft = layer.activation == "softmax"
@@ -448,7 +447,6 @@ class _Builder:
                          p.new_w[l - 1][i - 1, j - 1], l, True)
 
     def update_step(self, sid, sym, old, grad, value, l, update: bool):
-        N = self.N
         if not update:
             self.add(sid, sym, self.steps_by_id[old].latex, self.num(old), value, [old], "update", "copy",
                      {"src": old}, note="fixed: update_biases is false", l=l)

@@ -128,3 +128,11 @@ def matrix_entries(sol: Solution, step: Step) -> list[tuple[str, str]]:
 def shape_of(value) -> str:
     a = np.atleast_2d(np.asarray(value, dtype=float))
     return f"{a.shape[0]} x {a.shape[1]}"
+
+
+def loss_curve(history: list[float], max_points: int = 2000) -> dict[str, list]:
+    """At most `max_points` evenly spaced (update, loss) pairs of a training history, first and last kept."""
+    import numpy as np
+    n = len(history)
+    idx = np.unique(np.linspace(0, n - 1, min(n, max_points)).astype(int))
+    return {"update": idx.tolist(), "loss": [float(history[k]) for k in idx]}

@@ -5,10 +5,8 @@ an epoch = one pass over all n samples. history[k] = the loss over all samples a
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -23,27 +21,16 @@ MAX_ROWS = 200          # rows of the parameter table
 MAX_POINTS = 2000       # points drawn on the loss curve
 
 
-def plain(spec):
-    """A trained spec whose parameters no longer match the texts they were written as: keep only the values."""
-    texts = {k: v for k, v in spec.texts.items() if not k.startswith(("w.", "b."))}
-    return dataclasses.replace(spec, texts=texts)
-
-
 def loss_chart(history: list[float], log: bool) -> None:
-    n = len(history)
-    idx = np.unique(np.linspace(0, n - 1, min(n, MAX_POINTS)).astype(int))
-    h = np.asarray(history)[idx]
-    df = pd.DataFrame({"update": idx, "loss": h})
+    df = pd.DataFrame(tables.loss_curve(history, MAX_POINTS))
+    positive = bool((df["loss"] > 0).all())
     try:
         import altair as alt
-        y = alt.Y("loss:Q", title="loss", scale=alt.Scale(type="log") if log and np.all(h > 0) else alt.Undefined)
+        y = alt.Y("loss:Q", title="loss", scale=alt.Scale(type="log") if log and positive else alt.Undefined)
         chart = alt.Chart(df).mark_line(color="#3b6fb6").encode(x=alt.X("update:Q", title="update"), y=y,
                                                                 tooltip=["update", "loss"])
         st.altair_chart(chart, width="stretch")
     except ImportError:
-        if log:
-            df["loss"] = np.log10(np.clip(h, 1e-300, None))
-            df = df.rename(columns={"loss": "log10 loss"})
         st.line_chart(df, x="update")
 
 
@@ -102,7 +89,7 @@ def main() -> None:
             return
         st.caption(f"The worked solution with the parameters after {k} update{'s' if k != 1 else ''}, over all "
                    f"samples; its update gives the parameters after update {k + 1} in batch mode.")
-        sol = C.solved(C.canonical(plain(snap)), C.notation_name(spec), int(SS.get("digits", 9)))
+        sol = C.solved(C.canonical(snap), C.notation_name(spec), int(SS.get("digits", 9)))
         render_worked(sol, sol.digits, None, "train")
 
 
