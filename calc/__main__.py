@@ -37,6 +37,9 @@ def cmd_solve(argv: list[str]) -> int:
     ap.add_argument("--notation", choices=("mazur", "layer", "hagan"), default=None)
     ap.add_argument("--digits", type=int, default=9, help="significant digits shown (1-30)")
     ap.add_argument("--exact", action="store_true", help="add exact SymPy values and agreement flags")
+    ap.add_argument("--expand", metavar="PARAM", default=None,
+                    help="also give dE/dPARAM fully expanded (a weight or bias label such as w1, or an id such as "
+                         "w.l1.i1.u1; networks of at most 20 parameters)")
     a = ap.parse_args(argv)
     if not 1 <= a.digits <= 30:
         print("--digits: must be from 1 to 30", file=sys.stderr)
@@ -52,6 +55,12 @@ def cmd_solve(argv: list[str]) -> int:
         sol = solve(spec, notation=a.notation, digits=min(a.digits, 17))
     except SpecError as e:
         return _fail(e)
+    expanded = None
+    if a.expand:
+        expanded = _expand(sol, a.expand)
+        if isinstance(expanded, str):
+            print(f"--expand: {expanded}", file=sys.stderr)
+            return 2
     symbolic = None
     if a.exact or a.digits > 17 or a.format == "markdown":
         try:
@@ -62,12 +71,35 @@ def cmd_solve(argv: list[str]) -> int:
         out = sol.to_dict()
         if symbolic is not None and hasattr(symbolic, "annotate_json") and (a.exact or a.digits > 17):
             symbolic.annotate_json(sol, out, digits=a.digits)
+        if expanded:
+            out["expanded"] = expanded
         print(json.dumps(out, allow_nan=False))
     else:
         from calc.export.markdown import render
         text = render(sol, digits=a.digits) if "digits" in render.__code__.co_varnames else render(sol)
         print(text)
+        if expanded:
+            print(f"\n## {expanded['label']} fully expanded\n\n$$ {expanded['latex']} $$\n\n"
+                  f"At the given numbers: {expanded['value']} (expanded) = {expanded['chain']} (chain of factors), "
+                  f"relative difference {expanded['rel_diff']:.1e}.")
     return 0
+
+
+def _expand(sol, param: str) -> dict | str:
+    """The expanded derivative of one weight or bias, or a message saying why not."""
+    step = sol.index.get(param) or next((s for s in sol.steps if s.kind == "given" and s.label == param), None)
+    if step is None or not step.id.startswith(("w.", "b.")):
+        names = ", ".join(s.label for s in sol.steps if s.kind == "given" and s.id.startswith(("w.", "b.")))[:300]
+        return f"{param!r} is not a weight or bias of this network (labels: {names})"
+    from calc.expanded import check_expanded, expanded_gradient
+    try:
+        _, latex = expanded_gradient(sol.spec, step.id)
+        value, chain, rel = check_expanded(sol.spec, step.id, digits=min(max(sol.digits, 9), 30))
+    except ValueError as e:
+        return str(e)
+    grad = sol.index["g" + step.id[0] + "." + step.id.split(".", 1)[1]]
+    return {"param": step.id, "label": grad.label, "latex": f"{grad.latex} = {latex}", "value": value,
+            "chain": chain, "rel_diff": rel}
 
 
 def cmd_train(argv: list[str]) -> int:

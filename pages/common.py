@@ -170,6 +170,16 @@ def digits_picker(key: str) -> int:
     return int(d)
 
 
+def display_controls(spec: Spec, page: str):
+    """The row of display choices every solution page starts with: (digits, notation, the free third column)."""
+    c = st.columns([1, 2, 2])
+    with c[0]:
+        digits = digits_picker(f"digits_{page}")
+    with c[1]:
+        notation = notation_picker(spec, f"notation_{page}")
+    return digits, notation, c[2]
+
+
 def num_col(digits: int, label: str | None = None, help: str | None = None):
     return st.column_config.NumberColumn(label, format=f"%.{digits}g", help=help)
 

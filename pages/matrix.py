@@ -29,11 +29,7 @@ def entry_link(sol, step, key: str) -> None:
 def main() -> None:
     st.title("Matrix form")
     spec = C.current()
-    c = st.columns([1, 2, 2])
-    with c[0]:
-        digits = C.digits_picker("digits_matrix")
-    with c[1]:
-        notation = C.notation_picker(spec, "notation_matrix")
+    digits, notation, _ = C.display_controls(spec, "matrix")
     sol = C.solve_current(notation, digits)
     if sol is None:
         return

@@ -142,6 +142,33 @@ def symbolic_tab(sol, digits: int) -> None:
     if row and row["_formula"]:
         st.latex(row["_formula"])
         st.latex(row["_substituted"])
+    expanded_pane(sol)
+
+
+def expanded_pane(sol) -> None:
+    """On request: one parameter's whole derivative as a single expression (networks of <= 20 parameters)."""
+    from calc.expanded import MAX_EXPANDED_PARAMS, n_params
+    st.markdown("**One derivative, fully expanded**")
+    if n_params(sol.spec) > MAX_EXPANDED_PARAMS:
+        st.caption(f"Offered for networks of at most {MAX_EXPANDED_PARAMS} parameters; this one has "
+                   f"{n_params(sol.spec)}.")
+        return
+    params = [s.id for s in sol.steps if s.kind == "given" and s.id.startswith(("w.", "b."))]
+    pid = st.selectbox("Parameter", params, format_func=lambda i: sol.index[i].label, key="expand_pick")
+    if st.button("Expand the derivative", key="expand_go"):
+        latex, value, chain, rel = _expanded(C.current_json(), pid)
+        grad = sol.index["g" + pid[0] + "." + pid.split(".", 1)[1]]
+        st.latex(f"{grad.latex} = {latex}")
+        st.caption(f"At the given numbers: {value} (expanded) and {chain} (the chain of factors); relative "
+                   f"difference {rel:.1e}.")
+
+
+@st.cache_data(max_entries=16, show_spinner="Differentiating the whole loss...")
+def _expanded(spec_json: str, pid: str) -> tuple[str, str, str, float]:
+    from calc.expanded import check_expanded, expanded_gradient
+    spec = C.spec_of(spec_json)
+    _, latex = expanded_gradient(spec, pid)
+    return (latex, *check_expanded(spec, pid, digits=12))
 
 
 @st.cache_data(max_entries=16, show_spinner="Computing exact values...")
@@ -201,12 +228,8 @@ def render_worked(sol, digits: int, central: dict | None, key: str, symbolic: bo
 def main() -> None:
     st.title("Worked solution")
     spec = C.current()
-    c = st.columns([1, 2, 2])
-    with c[0]:
-        digits = C.digits_picker("digits_solution")
-    with c[1]:
-        notation = C.notation_picker(spec, "notation_solution")
-    with c[2]:
+    digits, notation, third = C.display_controls(spec, "solution")
+    with third:
         show_cd = st.toggle("Central differences beside each gradient", key="central_on",
                             value=SS.get("central_pref", False))
         SS["central_pref"] = show_cd

@@ -1,6 +1,5 @@
 """AppTest: the Network page and the shared state (presets, grid edits, bad cells, uploads, links, page switches)."""
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 from calc import share  # noqa: E402
 from calc.gradcheck import central_differences  # noqa: E402
+from tests.apptools import shows  # noqa: E402
 from calc.presets import load_preset, preset_ids, preset_path  # noqa: E402
 from calc.spec import spec_from_dict  # noqa: E402
 
@@ -22,26 +22,6 @@ W5_PLUS = 0.35891648          # Mazur's printed w5+ (seed 001)
 
 def app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=60)
-
-
-def numbers(at) -> list[float]:
-    """Every number the page shows in a data frame or a metric."""
-    out = []
-    for df in at.dataframe:
-        for col in df.value.columns:
-            for v in df.value[col].tolist():
-                if isinstance(v, (int, float)) and not isinstance(v, bool) and v is not None and math.isfinite(v):
-                    out.append(float(v))
-    for m in at.metric:
-        try:
-            out.append(float(m.value))
-        except ValueError:
-            pass
-    return out
-
-
-def shows(at, value: float, rel: float = 5e-9) -> bool:
-    return any(abs(x - value) <= rel * max(1.0, abs(value)) for x in numbers(at))
 
 
 def edit(at, kind: str, layer, row: int, col: str, text: str):

@@ -1,5 +1,4 @@
 """AppTest: the Worked solution, Matrix form, Training, Activation and Gradient-descent pages."""
-import math
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from calc.gradcheck import central_differences  # noqa: E402
+from tests.apptools import shows  # noqa: E402
 from calc.presets import load_preset  # noqa: E402
 
 APP = "../streamlit_app.py"
@@ -20,24 +20,6 @@ def page(path: str) -> AppTest:
     at.switch_page(path).run()
     assert not at.exception
     return at
-
-
-def numbers(at) -> list[float]:
-    out = []
-    for df in at.dataframe:
-        for col in df.value.columns:
-            out += [float(v) for v in df.value[col].tolist()
-                    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
-    for m in at.metric:
-        try:
-            out.append(float(m.value))
-        except ValueError:
-            pass
-    return out
-
-
-def shows(at, value: float, rel: float = 5e-9) -> bool:
-    return any(abs(x - value) <= rel * max(1.0, abs(value)) for x in numbers(at))
 
 
 def test_solution_page_shows_mazur_numbers_and_formulas():
@@ -129,3 +111,16 @@ def test_descent_page_seed_001_rates_and_hostile_input():
     assert not at.exception and at.error
     at.text_input(key="gd_expr").set_value("2theta").run()
     assert "2*theta" in at.error[0].value
+
+
+def test_expanded_derivative_on_request():
+    """Mazur's dE/dw1 as one expression, shown equal to the chain of factors (0.000438568, seed 001)."""
+    at = page("pages/solution.py")
+    at.toggle(key="symbolic_on").set_value(True).run()
+    at.selectbox(key="expand_pick").set_value("w.l1.i1.u1").run()
+    at.button(key="expand_go").click().run()
+    assert not at.exception
+    tex = "\n".join(x.value for x in at.latex)
+    assert r"\frac{\partial E_{\mathrm{total}}}{\partial w_{1}} = " in tex and "e^{" in tex
+    cap = "\n".join(c.value for c in at.caption)
+    assert "0.000438567734" in cap and "relative difference 0.0e+00" in cap

@@ -150,3 +150,17 @@ def test_seed003_matrix_products(name, expected):
     st = sol.index["net.s1.l1.u1"]
     assert st.value == expected[0][0]
     assert st.substituted.count(r"\cdot") == spec.inputs.shape[1]
+
+
+def test_cli_expanded_derivative_equals_the_chain():
+    run = lambda *a: subprocess.run([sys.executable, "-m", "calc", "solve", str(preset_path("mazur")), *a],
+                                    capture_output=True, text=True, cwd=ROOT)
+    res = json.loads(run("--format", "json", "--expand", "w1").stdout)["expanded"]
+    assert res["param"] == "w.l1.i1.u1" and res["label"] == "dE_total/dw1"
+    printed(float(res["value"]), "0.000438568")
+    assert res["value"] == res["chain"] and res["rel_diff"] < 1e-25
+    r = run("--expand", "w9")
+    assert r.returncode == 2 and "not a weight or bias" in r.stderr and r.stdout == ""
+    r = subprocess.run([sys.executable, "-m", "calc", "solve", str(preset_path("classifier_4_5_3")), "--expand",
+                        "w1"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "at most 20 parameters" in r.stderr
