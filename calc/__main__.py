@@ -76,7 +76,7 @@ def cmd_solve(argv: list[str]) -> int:
         print(json.dumps(out, allow_nan=False))
     else:
         from calc.export.markdown import render
-        text = render(sol, digits=a.digits) if "digits" in render.__code__.co_varnames else render(sol)
+        text = render(sol, digits=a.digits, exact=a.exact or a.digits > 17)
         print(text)
         if expanded:
             print(f"\n## {expanded['label']} fully expanded\n\n$$ {expanded['latex']} $$\n\n"

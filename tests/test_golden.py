@@ -164,3 +164,15 @@ def test_cli_expanded_derivative_equals_the_chain():
     r = subprocess.run([sys.executable, "-m", "calc", "solve", str(preset_path("classifier_4_5_3")), "--expand",
                         "w1"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "at most 20 parameters" in r.stderr
+
+
+def test_cli_digits_beyond_float64_come_from_exact_arithmetic():
+    """--digits 20: values computed at that precision (Mazur's w5+ = 0.35891647971788461058, not float64 padding)."""
+    out = subprocess.run([sys.executable, "-m", "calc", "solve", str(preset_path("mazur")), "--digits", "20"],
+                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert "0.35891647971788461058" in out
+    res = json.loads(subprocess.run([sys.executable, "-m", "calc", "solve", str(preset_path("mazur")), "--format",
+                                     "json", "--digits", "10", "--exact"], capture_output=True, text=True, cwd=ROOT,
+                                    check=True).stdout)
+    step = next(s for s in res["steps"] if s["label"] == "dE_o2/dout_h1")
+    assert step["exact"] == "-0.01904911826" and step["agree"] is True
