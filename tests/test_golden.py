@@ -176,3 +176,13 @@ def test_cli_digits_beyond_float64_come_from_exact_arithmetic():
                                     check=True).stdout)
     step = next(s for s in res["steps"] if s["label"] == "dE_o2/dout_h1")
     assert step["exact"] == "-0.01904911826" and step["agree"] is True
+
+
+@pytest.mark.parametrize("name,notation", [("hagan_1_2_1.json", "hagan"), ("hmkcode_2_2_1.json", "mazur")])
+def test_other_published_examples(name, notation):
+    """Two more textbook examples, every printed value by its label (Hagan's sensitivities in his notation)."""
+    spec = load_spec(ROOT / "tests" / "fixtures" / name)
+    labels = solve(spec, notation=notation).by_label()
+    assert spec.published
+    for label, text in spec.published.items():
+        printed(labels[label].value, text)
