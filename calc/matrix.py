@@ -13,8 +13,9 @@ import numpy as np
 from calc.steps import Step, fmt, json_safe
 
 
-def _bm(a: np.ndarray, digits: int) -> str:
-    a = np.atleast_2d(a)
+def bmatrix(a, digits: int) -> str:
+    """A matrix (or a row) as a LaTeX bmatrix, each entry to `digits` significant digits."""
+    a = np.atleast_2d(np.asarray(a, dtype=float))
     return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(fmt(float(x), digits) for x in r) for r in a) + \
         r" \end{bmatrix}"
 
@@ -25,7 +26,7 @@ def _shape(a: np.ndarray) -> str:
 
 
 def matrix_steps(b) -> list[Step]:
-    """b is calc.solve._Builder (spec, run, digits, whether scalar steps exist)."""
+    """b is calc.worked.Builder (spec, run, digits, whether scalar steps exist)."""
     spec, p, dg = b.spec, b.p, b.digits
     n, L = spec.n_samples, len(spec.layers)
     out: list[Step] = []
@@ -42,14 +43,14 @@ def matrix_steps(b) -> list[Step]:
         a_prev = spec.inputs if l == 1 else p.fwd.outs[l - 2]
         z, a = p.fwd.nets[l - 1], p.fwd.outs[l - 1]
         bias = "" if layer.biases is None else rf" + b^{{({l})}}"
-        bias_s = "" if layer.biases is None else " + " + _bm(layer.biases[None, :], dg)
+        bias_s = "" if layer.biases is None else " + " + bmatrix(layer.biases[None, :], dg)
         zid = grid(lambda s, j: f"net.s{s}.l{l}.u{j}", n, layer.units)
         add(f"M.Z.l{l}", f"Z({l})", rf"Z^{{({l})}}",
             rf"{a_prev_tex} W^{{({l})}}{bias} \quad ({_shape(a_prev)})({_shape(layer.weights)}) \to {_shape(z)}",
-            f"{_bm(a_prev, dg)} {_bm(layer.weights, dg)}{bias_s} = {_bm(z, dg)}", z,
+            f"{bmatrix(a_prev, dg)} {bmatrix(layer.weights, dg)}{bias_s} = {bmatrix(z, dg)}", z,
             [f"M.A.l{l - 1}"] if l > 1 else [], zid, l)
         add(f"M.A.l{l}", f"A({l})", rf"A^{{({l})}}", rf"\mathrm{{{layer.activation}}}(Z^{{({l})}})",
-            f"{_bm(a, dg)}", a, [f"M.Z.l{l}"], grid(lambda s, j: f"out.s{s}.l{l}.u{j}", n, layer.units), l)
+            f"{bmatrix(a, dg)}", a, [f"M.Z.l{l}"], grid(lambda s, j: f"out.s{s}.l{l}.u{j}", n, layer.units), l)
         a_prev_tex = rf"A^{{({l})}}"
     for l in range(L, 0, -1):
         layer = spec.layers[l - 1]
@@ -63,24 +64,24 @@ def matrix_steps(b) -> list[Step]:
             wt = "W^{(%d)+T}" % (l + 1) if spec.update_order == "sequential" else "W^{(%d)T}" % (l + 1)
             f = rf"(\delta^{{({l + 1})}} {wt}) \odot f'(Z^{{({l})}})"
             deps = [f"M.D.l{l + 1}", f"M.Z.l{l}"]
-        add(f"M.D.l{l}", f"delta({l})", rf"\delta^{{({l})}}", f + rf" \quad ({_shape(d)})", _bm(d, dg), d, deps,
+        add(f"M.D.l{l}", f"delta({l})", rf"\delta^{{({l})}}", f + rf" \quad ({_shape(d)})", bmatrix(d, dg), d, deps,
             grid(lambda s, j: f"delta.s{s}.l{l}.u{j}", n, layer.units), l)
         g = p.grad_w[l - 1]
         add(f"M.GW.l{l}", f"dE/dW({l})", rf"\frac{{\partial E}}{{\partial W^{{({l})}}}}",
             rf"({a_prev_tex})^{{T}} \delta^{{({l})}} \quad ({_shape(a_prev.T)})({_shape(d)}) \to {_shape(g)}",
-            f"{_bm(a_prev.T, dg)} {_bm(d, dg)} = {_bm(g, dg)}", g, [f"M.D.l{l}"] + ([f"M.A.l{l - 1}"] if l > 1 else []),
+            f"{bmatrix(a_prev.T, dg)} {bmatrix(d, dg)} = {bmatrix(g, dg)}", g, [f"M.D.l{l}"] + ([f"M.A.l{l - 1}"] if l > 1 else []),
             grid(lambda i, j: f"gw.l{l}.i{i}.u{j}", g.shape[0], g.shape[1]), l)
         if p.grad_b[l - 1] is not None:
             gb = p.grad_b[l - 1]
             shared = layer.bias_mode == "shared"
             add(f"M.GB.l{l}", f"dE/db({l})", rf"\frac{{\partial E}}{{\partial b^{{({l})}}}}",
                 r"\sum_{s, j} \delta^{(%d)}_{sj}" % l if shared else r"\mathrm{colsum}(\delta^{(%d)})" % l,
-                _bm(gb[None, :], dg), gb.tolist(), [f"M.D.l{l}"],
+                bmatrix(gb[None, :], dg), gb.tolist(), [f"M.D.l{l}"],
                 ([[f"gb.l{l}"]] if shared else [[f"gb.l{l}.u{j}" for j in range(1, layer.units + 1)]])
                 if b.scalar else None, l)
         nw = p.new_w[l - 1]
         add(f"M.NW.l{l}", f"W({l})+", rf"W^{{({l})+}}",
             rf"W^{{({l})}} - \eta \frac{{\partial E}}{{\partial W^{{({l})}}}}",
-            rf"{_bm(layer.weights, dg)} - {fmt(spec.learning_rate, dg)} {_bm(g, dg)} = {_bm(nw, dg)}", nw,
+            rf"{bmatrix(layer.weights, dg)} - {fmt(spec.learning_rate, dg)} {bmatrix(g, dg)} = {bmatrix(nw, dg)}", nw,
             [f"M.GW.l{l}"], grid(lambda i, j: f"nw.l{l}.i{i}.u{j}", nw.shape[0], nw.shape[1]), l)
     return out

@@ -181,7 +181,7 @@ def test_cli_digits_beyond_float64_come_from_exact_arithmetic():
 @pytest.mark.parametrize("name,notation", [("hagan_1_2_1.json", "hagan"), ("hmkcode_2_2_1.json", "mazur")])
 def test_other_published_examples(name, notation):
     """Two more textbook examples, every printed value by its label (Hagan's sensitivities in his notation)."""
-    spec = load_spec(ROOT / "tests" / "fixtures" / name)
+    spec = load_spec(ROOT / "tests" / "fixtures" / "textbooks" / name)
     labels = solve(spec, notation=notation).by_label()
     assert spec.published
     for label, text in spec.published.items():
