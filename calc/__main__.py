@@ -61,22 +61,18 @@ def cmd_solve(argv: list[str]) -> int:
         if isinstance(expanded, str):
             print(f"--expand: {expanded}", file=sys.stderr)
             return 2
-    symbolic = None
-    if a.exact or a.digits > 17 or a.format == "markdown":
-        try:
-            symbolic = importlib.import_module("calc.symbolic")
-        except ImportError:
-            symbolic = None
+    exact = a.exact or a.digits > 17
     if a.format == "json":
         out = sol.to_dict()
-        if symbolic is not None and hasattr(symbolic, "annotate_json") and (a.exact or a.digits > 17):
-            symbolic.annotate_json(sol, out, digits=a.digits)
+        if exact:
+            from calc.symbolic import annotate_json
+            annotate_json(sol, out, digits=a.digits)
         if expanded:
             out["expanded"] = expanded
         print(json.dumps(out, allow_nan=False))
     else:
         from calc.export.markdown import render
-        text = render(sol, digits=a.digits, exact=a.exact or a.digits > 17)
+        text = render(sol, digits=a.digits, exact=exact)
         print(text)
         if expanded:
             print(f"\n## {expanded['label']} fully expanded\n\n$$ {expanded['latex']} $$\n\n"

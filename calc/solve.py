@@ -40,9 +40,6 @@ class Solution:
     warnings: list[Problem] = field(default_factory=list)
     summarised: bool = False
 
-    def step(self, step_id: str) -> Step:
-        return self.index[step_id]
-
     @property
     def index(self) -> dict[str, Step]:
         if not hasattr(self, "_index"):

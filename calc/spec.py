@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,12 +105,8 @@ class Spec:
         """Back to the JSON contract, numbers kept as written (a plain decimal as a JSON number)."""
         def num(leaf: str, value: float):
             t = self.text(leaf, value)
-            try:
-                f = float(t)
-                if math.isfinite(f) and repr(f) == t or _plain_decimal(t):
-                    return f if ("." in t or "e" in t.lower()) else int(t)
-            except ValueError:
-                pass
+            if _PLAIN_DECIMAL.fullmatch(t):
+                return float(t) if ("." in t or "e" in t.lower()) else int(t)
             return t
 
         def rows(prefix: str, arr: np.ndarray):
@@ -150,9 +147,7 @@ class Spec:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
 
-def _plain_decimal(t: str) -> bool:
-    import re
-    return bool(re.fullmatch(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?", t))
+_PLAIN_DECIMAL = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")   # written as a JSON number
 
 
 class _JsonNum(str):

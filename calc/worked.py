@@ -58,10 +58,6 @@ class Builder(BackwardSteps):
             return paren(st.substituted)
         return paren(self.show_value(st.value))
 
-    @staticmethod
-    def S(s: int, l: int) -> str:
-        return f"s{s}.l{l}"
-
     # ---- the solution ----------------------------------------------------------------------------
     def build(self) -> list[Step]:
         if self.scalar:
