@@ -1,4 +1,4 @@
-"""Speed of calc.parse against Python's float() in the same run (a printed table, not a timed test).
+"""Speed of calc.parse.text against Python's float() in the same run (a printed table, not a timed test).
 
     python benchmarks/bench_parse.py
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from calc.parse import ParseError, parse_expression, parse_number  # noqa: E402
+from calc.parse.text import ParseError, parse_expression, parse_number  # noqa: E402
 
 TOKENS = ["theta", "e", "pi", "sqrt(", "exp(", "log(", "abs(", "sin(", "(", ")", "+", "-", "*", "/", "^", "**",
           "0.5", "1e3", "9", "1/3", " ", "50", "2theta", "x", ".", "1_0", "0x1", "\u2212"]

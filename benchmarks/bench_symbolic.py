@@ -2,7 +2,7 @@
 
     python benchmarks/bench_symbolic.py [--limit SECONDS]
 
-calc: solve (NumPy steps) + calc.symbolic.worked (SymPy formula, LaTeX of the general and substituted
+calc: solve (NumPy steps) + calc.symbolic.formulas.worked (SymPy formula, LaTeX of the general and substituted
 forms, exact value at 9 digits, agreement flag) for every step. Warm: SymPy imported and one solution
 built before timing; median of 3 runs.
 naive: one SymPy expression for the whole loss in the leaves, differentiated by each weight and bias,
@@ -26,10 +26,10 @@ import numpy as np  # noqa: E402
 import sympy  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-from calc import symbolic  # noqa: E402
+from calc.symbolic import formulas as symbolic  # noqa: E402
 from calc.presets import load_preset  # noqa: E402
-from calc.solve import solve  # noqa: E402
-from calc.spec import spec_from_dict  # noqa: E402
+from calc.worked.solve import solve  # noqa: E402
+from calc.problem.spec import spec_from_dict  # noqa: E402
 
 
 def random_net(sizes: list[int], acts: list[str], loss: str, seed: int):

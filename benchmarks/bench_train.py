@@ -1,11 +1,11 @@
-"""Training speed: calc.train against two plain baselines measured in the same run (printed, never asserted).
+"""Training speed: calc.train.loop against two plain baselines measured in the same run (printed, never asserted).
 
 Baselines:
   Mazur-style  a class-based pure-Python NeuralNetwork / NeuronLayer / Neuron written like the script of
                Mazur's post: per step nn.train(...) then nn.calculate_total_error(...) (a second forward pass)
                for the one-sample case; for a batch, one pass that accumulates the gradient and the loss.
   plain NumPy  the textbook vectorised loop: forward, loss, deltas, W -= eta * A^T delta.
-Each baseline's history is checked against calc.train's before any time is printed, so the rows compare
+Each baseline's history is checked against calc.train.loop's before any time is printed, so the rows compare
 the same computation. Times are the median of --repeats runs.
 
     python benchmarks/bench_train.py [--repeats 5] [--batch-steps 50]
@@ -24,8 +24,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from calc.presets import load_preset  # noqa: E402
-from calc.spec import spec_from_dict  # noqa: E402
-from calc.train import choose_engine, train  # noqa: E402
+from calc.problem.spec import spec_from_dict  # noqa: E402
+from calc.train.loop import choose_engine, train  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     mazur, big = load_preset("mazur"), batch_spec()
     cases = [("Mazur 2-2-2, 1 sample, 10,000 steps", mazur, 10_000, mazur_loop),
              (f"7-16-3, 210 samples, {a.batch_steps} steps", big, a.batch_steps, mazur_batch_loop)]
-    print("| case | engine | calc.train | Mazur-style loop | plain NumPy loop | vs Mazur-style | vs NumPy |")
+    print("| case | engine | calc.train.loop | Mazur-style loop | plain NumPy loop | vs Mazur-style | vs NumPy |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for name, spec, steps, slow in cases:
         cold = time.perf_counter()
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         t_np, h_np = median_time(lambda: numpy_loop(spec, steps), a.repeats)
         for label, h in (("Mazur-style", h_slow), ("NumPy", h_np)):
             if not np.allclose(h, ours.history, rtol=1e-9, atol=0):
-                raise SystemExit(f"{name}: the {label} baseline disagrees with calc.train")
+                raise SystemExit(f"{name}: the {label} baseline disagrees with calc.train.loop")
         print(f"| {name} | {choose_engine(spec)} | {t_ours * 1e3:.1f} ms (cold {cold * 1e3:.1f} ms) | "
               f"{t_slow * 1e3:.1f} ms | {t_np * 1e3:.1f} ms | {t_slow / t_ours:.1f}x | {t_np / t_ours:.1f}x |")
     return 0

@@ -10,7 +10,7 @@ import importlib
 import json
 import sys
 
-from calc.spec import SpecError, load_spec
+from calc.problem.spec import SpecError, load_spec
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,8 +44,8 @@ def cmd_solve(argv: list[str]) -> int:
     if not 1 <= a.digits <= 30:
         print("--digits: must be from 1 to 30", file=sys.stderr)
         return 2
-    from calc.notation import available
-    from calc.solve import solve
+    from calc.worked.notation import available
+    from calc.worked.solve import solve
     try:
         spec = load_spec(a.spec)
         if a.notation and a.notation not in available(spec):
@@ -65,7 +65,7 @@ def cmd_solve(argv: list[str]) -> int:
     if a.format == "json":
         out = sol.to_dict()
         if exact:
-            from calc.symbolic import annotate_json
+            from calc.symbolic.formulas import annotate_json
             annotate_json(sol, out, digits=a.digits)
         if expanded:
             out["expanded"] = expanded
@@ -87,7 +87,7 @@ def _expand(sol, param: str) -> dict | str:
     if step is None or not step.id.startswith(("w.", "b.")):
         names = ", ".join(s.label for s in sol.steps if s.kind == "given" and s.id.startswith(("w.", "b.")))[:300]
         return f"{param!r} is not a weight or bias of this network (labels: {names})"
-    from calc.expanded import check_expanded, expanded_gradient
+    from calc.symbolic.expanded import check_expanded, expanded_gradient
     try:
         _, latex = expanded_gradient(sol.spec, step.id)
         value, chain, rel = check_expanded(sol.spec, step.id, digits=min(max(sol.digits, 9), 30))
@@ -106,7 +106,7 @@ def cmd_train(argv: list[str]) -> int:
     ap.add_argument("--shuffle-seed", type=int, default=None)
     ap.add_argument("--format", choices=("json", "markdown"), default="json")
     a = ap.parse_args(argv)
-    from calc.train import train
+    from calc.train.loop import train
     try:
         spec = load_spec(a.spec)
         res = train(spec, a.steps, a.batch_size, a.shuffle_seed)
@@ -137,9 +137,9 @@ def _delegate(module: str, argv: list[str]) -> int:
 COMMANDS = {
     "solve": cmd_solve,
     "train": cmd_train,
-    "check": lambda argv: _delegate("calc.check", argv),
+    "check": lambda argv: _delegate("calc.check.check", argv),
     "export": lambda argv: _delegate("calc.export.cli", argv),
-    "descend": lambda argv: _delegate("calc.descend", argv),
+    "descend": lambda argv: _delegate("calc.descent.descend", argv),
 }
 
 

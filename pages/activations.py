@@ -5,32 +5,29 @@ sigmoid'(x) = s(x)(1 - s(x)) peaks at 0.25 (x = 0); tanh'(x) = 1 - tanh^2(x) pea
 """
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from calc import explore
+from calc.descent import explore
 from pages import common as C
 
 
 def plot(c: explore.Curve) -> None:
     df = pd.DataFrame({"x": c.x, "f(x)": c.f, "f'(x)": c.df})
-    try:
-        import altair as alt
-        long = df.melt("x", var_name="curve", value_name="y")
-        lines = alt.Chart(long).mark_line().encode(
-            x=alt.X("x:Q", title="x"), y=alt.Y("y:Q", title=None),
-            color=alt.Color("curve:N", scale=alt.Scale(range=["#3b6fb6", "#d9822b"])))
-        layers = [lines]
-        if c.name in ("sigmoid", "tanh"):
-            lo, hi = explore.vanishing_range(c.name)
-            band = pd.DataFrame({"from": [c.x[0], hi], "to": [lo, c.x[-1]]})
-            layers.insert(0, alt.Chart(band).mark_rect(opacity=0.12, color="#c0392b").encode(x=alt.X("from:Q", title="x"), x2="to:Q"))
-            px, py = explore.peak(c.name)
-            layers.append(alt.Chart(pd.DataFrame({"x": [px], "y": [py]})).mark_point(
-                color="#d9822b", size=80, filled=True).encode(x="x:Q", y="y:Q"))
-        st.altair_chart(alt.layer(*layers), width="stretch")
-    except ImportError:
-        st.line_chart(df, x="x")
+    long = df.melt("x", var_name="curve", value_name="y")
+    lines = alt.Chart(long).mark_line().encode(
+        x=alt.X("x:Q", title="x"), y=alt.Y("y:Q", title=None),
+        color=alt.Color("curve:N", scale=alt.Scale(range=["#3b6fb6", "#d9822b"])))
+    layers = [lines]
+    if c.name in ("sigmoid", "tanh"):
+        lo, hi = explore.vanishing_range(c.name)
+        band = pd.DataFrame({"from": [c.x[0], hi], "to": [lo, c.x[-1]]})
+        layers.insert(0, alt.Chart(band).mark_rect(opacity=0.12, color="#c0392b").encode(x=alt.X("from:Q", title="x"), x2="to:Q"))
+        px, py = explore.peak(c.name)
+        layers.append(alt.Chart(pd.DataFrame({"x": [px], "y": [py]})).mark_point(
+            color="#d9822b", size=80, filled=True).encode(x="x:Q", y="y:Q"))
+    st.altair_chart(alt.layer(*layers), width="stretch")
 
 
 def main() -> None:

@@ -1,14 +1,14 @@
 """Check my answers: the student's numbers judged step by step, the first wrong step and its likely slip,
 hand-calculation mode (every intermediate rounded to k decimals) and the published-example audit.
 
-Typed text is parsed by calc (labels, calc.parse numbers) and echoed only through st.text / st.dataframe.
+Typed text is parsed by calc (labels, calc.parse.text numbers) and echoed only through st.text / st.dataframe.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from calc.check import AnswerError, check, hand_chain, parse_answers, side_by_side
+from calc.check.check import AnswerError, check, hand_chain, parse_answers, side_by_side
 from pages import common as C
 
 SS = st.session_state
@@ -53,7 +53,7 @@ def _checked(spec_json: str, answers: tuple, notation: str):
 
 @st.cache_data(max_entries=8, show_spinner="Auditing the published values...")
 def _audit(preset_id: str):
-    from calc.audit import audit_descent, audit_preset
+    from calc.check.audit import audit_descent, audit_preset
     a = audit_descent() if preset_id == "descent_theta_squared" else audit_preset(preset_id)
     return None if a is None else (pd.DataFrame([r.as_dict() for r in a.rows]), a.conventions)
 

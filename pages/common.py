@@ -3,7 +3,7 @@
 State (st.session_state, per user): `spec` (the last good, validated Spec), `spec_json` (its canonical JSON,
 the cache key of every computation), `version` (bumped when a new problem is loaded, so editors start fresh),
 `notation` and `digits` (the display choices, kept across pages), `loaded_p` (the share link already loaded).
-Every change goes through calc.spec.spec_from_dict; a refused change shows located messages and keeps `spec`.
+Every change goes through calc.problem.spec.spec_from_dict; a refused change shows located messages and keeps `spec`.
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import re
 
 import streamlit as st
 
-from calc import notation as nt
-from calc import share
+from calc.worked import notation as nt
+from calc.problem import share
 from calc.presets import load_preset, preset_names
-from calc.spec import MAX_UPLOAD_BYTES, Problem, Spec, SpecError, load_spec, parse_json_text, spec_from_dict
+from calc.problem.spec import MAX_UPLOAD_BYTES, Problem, Spec, SpecError, load_spec, parse_json_text, spec_from_dict
 
 DEFAULT_PRESET = "mazur"
 NOTATION_NAMES = {"mazur": "Mazur (net/out, w1..w8)", "layer": "Layer-indexed (z, a, delta)",
@@ -66,10 +66,7 @@ def current() -> Spec:
 def _leave_pages_folder_mode() -> None:
     """Streamlit runs a page directly (old pages/-folder mode) until st.navigation has been called once in the
     process: switch that mode off and rerun, so the router (streamlit_app.py) runs from now on."""
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:
-        return
+    from streamlit.runtime.pages_manager import PagesManager
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
@@ -86,7 +83,7 @@ def problem_dict() -> dict:
 
 
 def try_apply(d: dict, intro: str = "Not applied; the last good problem is kept. Fix:") -> Spec | None:
-    """Validate `d` with calc.spec; on success it becomes the current problem, else located errors are shown."""
+    """Validate `d` with calc.problem.spec; on success it becomes the current problem, else located errors are shown."""
     try:
         spec = spec_from_dict(d)
     except SpecError as e:
@@ -191,19 +188,19 @@ def spec_of(spec_json: str) -> Spec:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def solved(spec_json: str, notation: str | None, digits: int):
-    from calc.solve import solve
+    from calc.worked.solve import solve
     return solve(spec_of(spec_json), notation=notation, digits=digits)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def central(spec_json: str):
-    from calc.gradcheck import central_differences
+    from calc.engine.gradcheck import central_differences
     return central_differences(spec_of(spec_json))
 
 
 @st.cache_data(max_entries=16, show_spinner="Training...")
 def trained(spec_json: str, steps: int, batch_size: int | None, shuffle_seed: int | None, keep: tuple[int, ...]):
-    from calc.train import train
+    from calc.train.loop import train
     return train(spec_of(spec_json), steps, batch_size=batch_size, shuffle_seed=shuffle_seed, keep=set(keep))
 
 

@@ -1,12 +1,13 @@
 """Gradient descent page: type f(theta), a start and a rate; see every update and the path on the curve.
 
 theta_{k+1} = theta_k - rate * f'(theta_k); f is read by calc's safe parser (nothing typed is evaluated) and
-f' comes from calc.descend (seed 001's three rates on theta^2 from -4 are the presets).
+f' comes from calc.descent.descend (seed 001's three rates on theta^2 from -4 are the presets).
 """
 from __future__ import annotations
 
 import json
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -29,18 +30,14 @@ def _use(expr: str, start: str, rate: str, steps: int):
 
 @st.cache_data(max_entries=32, show_spinner="Differentiating...")
 def run(expr: str, start: str, rate: str, steps: int):
-    from calc.descend import descend
+    from calc.descent.descend import descend
     return descend(expr, start, rate, steps)
 
 
 def main() -> None:
     st.title("Gradient descent")
-    try:
-        from calc.descend import DescentError
-        from calc.parse import ParseError
-    except ImportError:
-        st.info("The gradient-descent engine (calc.descend) is not installed yet.", icon=":material/info:")
-        return
+    from calc.descent.descend import DescentError
+    from calc.parse.text import ParseError
     p = presets()
     if p.get("runs"):
         st.caption("Seed 001's example: " + C.code_span(p.get("name", "")))
@@ -85,7 +82,7 @@ def main() -> None:
 
 
 def path(expr: str, res) -> None:
-    from calc.explore import function_curve
+    from calc.descent.explore import function_curve
     th = [t for t in res.thetas]
     lo, hi = min(th), max(th)
     pad = max(1.0, 0.15 * (hi - lo))
@@ -93,15 +90,11 @@ def path(expr: str, res) -> None:
         xs, ys = function_curve(expr, lo - pad, hi + pad)
     except ValueError:
         return
-    try:
-        import altair as alt
-        curve = alt.Chart(pd.DataFrame({"theta": xs, "f": ys})).mark_line(color="#3b6fb6").encode(x="theta:Q", y="f:Q")
-        pts = pd.DataFrame({"theta": th, "f": list(res.values), "k": list(range(len(th)))})
-        walk = alt.Chart(pts).mark_line(point=True, color="#d9822b", strokeDash=[4, 3]).encode(
-            x="theta:Q", y="f:Q", order="k:Q", tooltip=["k", "theta", "f"])
-        st.altair_chart(curve + walk, width="stretch")
-    except ImportError:
-        st.line_chart(pd.DataFrame({"theta": xs, "f": ys}), x="theta", y="f")
+    curve = alt.Chart(pd.DataFrame({"theta": xs, "f": ys})).mark_line(color="#3b6fb6").encode(x="theta:Q", y="f:Q")
+    pts = pd.DataFrame({"theta": th, "f": list(res.values), "k": list(range(len(th)))})
+    walk = alt.Chart(pts).mark_line(point=True, color="#d9822b", strokeDash=[4, 3]).encode(
+        x="theta:Q", y="f:Q", order="k:Q", tooltip=["k", "theta", "f"])
+    st.altair_chart(curve + walk, width="stretch")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calc import tables
+from calc.views import tables
 from pages import common as C
 from pages.solution import latex_block
 

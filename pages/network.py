@@ -1,7 +1,7 @@
 """Network page: pick an example or build your own, edit every number in a grid, open / save / share the problem.
 
 Each run builds a candidate problem from the last good one plus the widgets (settings and grid edits, cells read
-as text by calc's parser) and validates it with calc.spec; a refused candidate shows located errors and the last
+as text by calc's parser) and validates it with calc.problem.spec; a refused candidate shows located errors and the last
 good problem stays loaded.
 """
 from __future__ import annotations
@@ -11,9 +11,9 @@ import re
 import pandas as pd
 import streamlit as st
 
-from calc import notation as nt
-from calc import share
-from calc.spec import ACTIVATIONS, LOSSES, Problem, SpecError, spec_from_dict
+from calc.worked import notation as nt
+from calc.problem import share
+from calc.problem.spec import ACTIVATIONS, LOSSES, Problem, SpecError, spec_from_dict
 from pages import common as C
 
 SS = st.session_state
@@ -35,7 +35,7 @@ def _text(v) -> str:
 
 
 def _grid(rows, index, columns, key: str, alt: str):
-    """A text grid (every cell typed as text, read later by calc.parse) -> the edited rows as lists."""
+    """A text grid (every cell typed as text, read later by calc.parse.text) -> the edited rows as lists."""
     df = pd.DataFrame(_cells(rows), index=index, columns=columns, dtype=object)
     cfg = {c: TEXT(c, required=True) for c in columns}
     out = st.data_editor(df, key=key, num_rows="fixed", column_config=cfg, alt=alt, width="content")
@@ -278,7 +278,7 @@ def at_a_glance(spec) -> None:
     sol = C.solve_current(C.notation_name(spec), C.SS.get("digits", 9))
     if sol is None:
         return
-    from calc.tables import updates_table
+    from calc.views.tables import updates_table
     c = st.columns([1, 1, 2])
     loss, after = sol.index["loss"], sol.index["loss_after"]
     c[0].metric(f"Loss {loss.label}", C.fmt_value(loss.value))

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calc import diagram, tables
+from calc.views import diagram
+from calc.views import tables
 from pages import common as C
 
 SS = st.session_state
@@ -118,13 +119,8 @@ def all_steps_tab(sol, digits: int, key: str) -> None:
 
 
 def symbolic_tab(sol, digits: int) -> None:
-    """Formula, substituted, exact value and agreement per step, from calc.symbolic when it is installed."""
-    try:
-        from calc import symbolic
-        symbolic.exact_solution  # noqa: B018  (the interface this pane needs)
-    except (ImportError, AttributeError):
-        st.info("Exact values need calc.symbolic, which is not installed yet.", icon=":material/info:")
-        return
+    """Formula, substituted, exact value and agreement per step (calc.symbolic.formulas)."""
+    from calc.symbolic import formulas as symbolic
     if not st.toggle("Compute exact values with SymPy", key="symbolic_on"):
         st.caption("Exact arithmetic on every step, from the numbers as written (0.15 = 3/20).")
         return
@@ -147,7 +143,7 @@ def symbolic_tab(sol, digits: int) -> None:
 
 def expanded_pane(sol) -> None:
     """On request: one parameter's whole derivative as a single expression (networks of <= 20 parameters)."""
-    from calc.expanded import MAX_EXPANDED_PARAMS, n_params
+    from calc.symbolic.expanded import MAX_EXPANDED_PARAMS, n_params
     st.markdown("**One derivative, fully expanded**")
     if n_params(sol.spec) > MAX_EXPANDED_PARAMS:
         st.caption(f"Offered for networks of at most {MAX_EXPANDED_PARAMS} parameters; this one has "
@@ -165,7 +161,7 @@ def expanded_pane(sol) -> None:
 
 @st.cache_data(max_entries=16, show_spinner="Differentiating the whole loss...")
 def _expanded(spec_json: str, pid: str) -> tuple[str, str, str, float]:
-    from calc.expanded import check_expanded, expanded_gradient
+    from calc.symbolic.expanded import check_expanded, expanded_gradient
     spec = C.spec_of(spec_json)
     _, latex = expanded_gradient(spec, pid)
     return (latex, *check_expanded(spec, pid, digits=12))
@@ -173,7 +169,7 @@ def _expanded(spec_json: str, pid: str) -> tuple[str, str, str, float]:
 
 @st.cache_data(max_entries=16, show_spinner="Computing exact values...")
 def _exact_rows(spec_json: str, notation: str, digits: int) -> list[dict]:
-    from calc import symbolic
+    from calc.symbolic import formulas as symbolic
     sol = C.solved(spec_json, notation, digits)
     if hasattr(symbolic, "worked"):
         res = {k: (w.formula, w.exact) for k, w in symbolic.worked(sol, digits).items()}

@@ -10,9 +10,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from calc import notation as nt
-from calc import tables
-from calc.train import MAX_STEPS
+from calc.worked import notation as nt
+from calc.views import tables
+from calc.train.loop import MAX_STEPS
 from pages import common as C
 from pages.solution import render_worked
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from calc.check import check  # noqa: E402
+from calc.check.check import check  # noqa: E402
 from calc.presets import load_preset  # noqa: E402
 from pages.check import editor_answers, results_frame  # noqa: E402
 
@@ -56,7 +56,7 @@ def test_check_page_editor_column():
     at = _page()
     version = at.session_state["version"] if "version" in at.session_state else 0
     key = f"check_editor_{version}_mazur"
-    from calc.solve import solve
+    from calc.worked.solve import solve
     labels = [s.label for s in solve(load_preset("mazur")).steps if s.kind not in ("matrix", "given")]
     row = labels.index("w5+")
     at.session_state[key] = {"edited_rows": {row: {"your value": "0.3590"}}, "added_rows": [], "deleted_rows": []}

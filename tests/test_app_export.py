@@ -50,7 +50,7 @@ def test_generator_zip(at):
 def test_page_helpers():
     from calc.export.document import Options
     from calc.export.cli import class_set, zip_bytes
-    from calc import generate as gen
+    from calc.export import generate as gen
     files = class_set(gen.variants("2-2-2", "sigmoid", "half_sse", 1, 2), "csv", Options())
     z = zipfile.ZipFile(io.BytesIO(zip_bytes(files)))
     assert sorted(z.namelist()) == sorted(f"exercise_seed{s}{x}" for s in (1, 2) for x in (".csv", "_key.csv", ".json"))

@@ -10,11 +10,11 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from calc import share  # noqa: E402
-from calc.gradcheck import central_differences  # noqa: E402
+from calc.problem import share  # noqa: E402
+from calc.engine.gradcheck import central_differences  # noqa: E402
 from tests.apptools import shows  # noqa: E402
 from calc.presets import load_preset, preset_ids, preset_path  # noqa: E402
-from calc.spec import spec_from_dict  # noqa: E402
+from calc.problem.spec import spec_from_dict  # noqa: E402
 
 APP = "../streamlit_app.py"
 W5_PLUS = 0.35891648          # Mazur's printed w5+ (seed 001)

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from calc.gradcheck import central_differences  # noqa: E402
+from calc.engine.gradcheck import central_differences  # noqa: E402
 from tests.apptools import shows  # noqa: E402
 from calc.presets import load_preset  # noqa: E402
 
@@ -53,7 +53,7 @@ def test_solution_page_symbolic_pane():
     assert not at.exception
     infos = [i.value for i in at.info]
     if any("not installed" in i for i in infos):
-        pytest.skip("calc.symbolic is not installed")
+        pytest.skip("calc.symbolic.formulas is not installed")
     table = next(d.value for d in at.dataframe if "exact value" in d.value.columns)
     row = table[table["step"] == "w5+"].iloc[0]
     assert row["exact value"].startswith("0.35891648") and row["agrees"] == "yes"
@@ -100,7 +100,7 @@ def test_activation_page_peaks():
 def test_descent_page_seed_001_rates_and_hostile_input():
     at = page("pages/descent.py")
     if any("not installed" in i.value for i in at.info):
-        pytest.skip("calc.descend is not installed")
+        pytest.skip("calc.descent.descend is not installed")
     at.button(key="gd_preset_0.1").click().run()
     table = next(d.value for d in at.dataframe if "theta_k+1" in d.value.columns)
     assert table["theta_k+1"].tolist() == pytest.approx([-3.2, -2.56, -2.048])   # seed 001, rate 0.1

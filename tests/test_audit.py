@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from calc.audit import audit_descent, audit_preset
+from calc.check.audit import audit_descent, audit_preset
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""calc.check: verdicts to the digits written, "follows", labels with typos, the CLI's exit codes and JSON."""
+"""calc.check.check: verdicts to the digits written, "follows", labels with typos, the CLI's exit codes and JSON."""
 from __future__ import annotations
 
 import json
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from calc.check import AnswerError, check, compare, main, parse_answers, read_given
-from calc.labels import LabelIndex
+from calc.check.check import AnswerError, check, compare, main, parse_answers, read_given
+from calc.check.labels import LabelIndex
 from calc.presets import load_preset, preset_path
-from calc.solve import solve
+from calc.worked.solve import solve
 
 MAZUR = load_preset("mazur")
 ROOT = Path(__file__).resolve().parents[1]

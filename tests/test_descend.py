@@ -1,4 +1,4 @@
-"""calc.descend: seed 001's gradient descent on y = theta^2 and the refusals of issue 8.
+"""calc.descent.descend: seed 001's gradient descent on y = theta^2 and the refusals of issue 8.
 
 The expected values are the seed's correct ones, checked by hand: theta_{k+1} = theta_k - alpha * 2 theta_k
 = (1 - 2 alpha) theta_k, so from -4: alpha 0.1 -> -3.2, -2.56, -2.048; alpha 1.5 -> 8, -16, 32;
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from calc.descend import DescentError, descend, main, to_markdown, update_latex
-from calc.parse import ParseError
+from calc.descent.descend import DescentError, descend, main, to_markdown, update_latex
+from calc.parse.text import ParseError
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET = json.loads((ROOT / "calc" / "presets" / "descent_theta_squared.json").read_text(encoding="utf-8"))
@@ -140,7 +140,7 @@ def test_parse_errors_surface_before_the_worker():
 
 def test_python_m_calc_descend():
     if "descend" not in (ROOT / "calc" / "__main__.py").read_text(encoding="utf-8"):
-        pytest.skip("calc/__main__.py does not wire descend yet")
+        pytest.skip("calc/__main__.py.py does not wire descend yet")
     ok = subprocess.run([sys.executable, "-m", "calc", "descend", "theta^2", "--start", "-4", "--rate", "0.01",
                          "--steps", "2", "--format", "json"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert ok.returncode == 0, ok.stderr

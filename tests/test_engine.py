@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calc.activations import ACTIVATIONS, softmax
-from calc.gradcheck import central_differences
-from calc.solve import solve
-from calc.spec import spec_from_dict
+from calc.engine.activations import ACTIVATIONS, softmax
+from calc.engine.gradcheck import central_differences
+from calc.worked.solve import solve
+from calc.problem.spec import spec_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -170,6 +170,6 @@ def test_calc_never_imports_streamlit():
     code = ("import sys, pkgutil, importlib, calc\n"
             "for m in pkgutil.walk_packages(calc.__path__, 'calc.'):\n"
             "    if m.name != 'calc.__main__': importlib.import_module(m.name)\n"
-            "print(len(sys.modules) > 50 and 'calc.solve' in sys.modules, 'streamlit' in sys.modules)")
+            "print(len(sys.modules) > 50 and 'calc.worked.solve' in sys.modules, 'streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "True False", out.stderr

@@ -17,8 +17,8 @@ from calc.export import FORMATS, beamer, csv as ecsv, export, latex, markdown, n
 from calc.export.document import Options, build
 from calc.export.escape import csv_text, ident, latex_text, md_text
 from calc.presets import load_preset, preset_ids, preset_path
-from calc.solve import solve
-from calc.spec import spec_from_dict
+from calc.worked.solve import solve
+from calc.problem.spec import spec_from_dict
 
 PAYLOADS = [r"\input{/etc/passwd}", r"\write18{rm -rf ~}", "$(rm -rf ~)", "<script>alert(1)</script>",
             "[x](javascript:alert(1))", "=HYPERLINK(\"http://evil\")", "`touch /tmp/pwned`", "# \\end{document}"]

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from calc import generate as gen
+from calc.export import generate as gen
 from calc.export import beamer, latex
 from calc.presets import load_preset, preset_path
-from calc.solve import solve
-from calc.spec import spec_from_dict
+from calc.worked.solve import solve
+from calc.problem.spec import spec_from_dict
 
 PDFLATEX = shutil.which("pdflatex")
 

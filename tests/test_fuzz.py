@@ -14,12 +14,13 @@ import random
 
 import pytest
 
-from calc import check, descend
+from calc.check import check
+from calc.descent import descend
 from calc.export import cli as export_cli
 from calc.presets import preset_ids, preset_path
-from calc.solve import solve
-from calc.spec import SpecError, spec_from_dict
-from calc.train import train
+from calc.worked.solve import solve
+from calc.problem.spec import SpecError, spec_from_dict
+from calc.train.loop import train
 
 N = int(os.environ.get("FUZZ_N", "300"))
 VALUES = [None, True, False, 0, -1, 1e308, -1e308, 1e-320, "abc", "", "1/0", "nan", "1e309", [], [[]], {}, "0,5",

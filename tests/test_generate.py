@@ -8,9 +8,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from calc import generate as gen
+from calc.export import generate as gen
 from calc.export.cli import main
-from calc.gradcheck import central_differences
+from calc.engine.gradcheck import central_differences
 
 CASES = [("2-2-2", "sigmoid,sigmoid", "half_sse"), ("3-4-3", "relu,softmax", "cce"), ("2-3-1", "tanh,sigmoid", "bce")]
 

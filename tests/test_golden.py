@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from calc.presets import load_preset, preset_path
-from calc.solve import solve
-from calc.spec import load_spec
-from calc.train import train
+from calc.worked.solve import solve
+from calc.problem.spec import load_spec
+from calc.train.loop import train
 
 ROOT = Path(__file__).resolve().parents[1]
 

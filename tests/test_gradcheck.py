@@ -1,4 +1,4 @@
-"""Backprop (calc.numeric) against central differences (calc.gradcheck) on 216 random networks (issue 3 item 5).
+"""Backprop (calc.engine.numeric) against central differences (calc.engine.gradcheck) on 216 random networks (issue 3 item 5).
 
 Every activation in hidden and output layers, every loss (bce / cce only on sigmoid / softmax outputs), log
 base e and 10, reduction sum and mean, bias per unit / shared / none, 1..4 samples; float64, h = 1e-6,
@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calc.gradcheck import central_differences
-from calc.numeric import forward, run
-from calc.spec import spec_from_dict
+from calc.engine.gradcheck import central_differences
+from calc.engine.numeric import forward, run
+from calc.problem.spec import spec_from_dict
 
 ACTS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "arctan", "softmax"]
 LOSSES = ["half_sse", "sse", "mse", "bce", "cce"]

@@ -4,7 +4,7 @@ against an exact SymPy oracle written here from the spec contract (not from calc
 The oracle builds the whole reduced loss E as one SymPy expression of the parameters, with every input and
 target as the exact Rational of its float64, kinks as PyTorch takes them (Piecewise: relu'(0) = 0,
 leaky_relu'(0) = alpha, elu'(0) = alpha), differentiates by each parameter and evaluates at 40 digits
-(mpmath, through lambdify: test code only; the product's lambdify lives in calc/codegen.py alone).
+(mpmath, through lambdify: test code only; the product's lambdify lives in calc/train/codegen.py alone).
 """
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from calc.activations import softmax
-from calc.gradcheck import central_differences
-from calc.numeric import forward, run
-from calc.spec import SpecError, spec_from_dict
+from calc.engine.activations import softmax
+from calc.engine.gradcheck import central_differences
+from calc.engine.numeric import forward, run
+from calc.problem.spec import SpecError, spec_from_dict
 
 ACTS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "arctan", "softmax"]
 LOSSES = ["half_sse", "sse", "mse", "bce", "cce"]

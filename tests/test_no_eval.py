@@ -1,4 +1,4 @@
-"""No product code calls sympify, parse_expr, eval or exec; lambdify and compile only in calc/codegen.py (issue 8,
+"""No product code calls sympify, parse_expr, eval or exec; lambdify and compile only in calc/train/codegen.py (issue 8,
 item 4), which generates code from the network's shape, never from user text.
 
 Reads the source with ast (never imports it), so a call written as a name (`eval(...)`) or as an
@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = {"sympify", "parse_expr", "eval", "exec"}
-LAMBDIFY_OK = {"calc/codegen.py"}
+LAMBDIFY_OK = {"calc/train/codegen.py"}
 CODEGEN_ONLY = {"lambdify", "compile"}
 
 
@@ -41,7 +41,7 @@ def forbidden_calls(source: str, rel: str) -> list[str]:
 def test_no_product_code_evaluates_text():
     files = product_files()
     rels = {p.relative_to(ROOT).as_posix() for p in files}
-    assert {"calc/spec.py", "calc/parse.py", "calc/worker.py", "calc/descend.py"} <= rels
+    assert {"calc/problem/spec.py", "calc/parse/text.py", "calc/descent/worker.py", "calc/descent/descend.py"} <= rels
     bad = [hit for p in files for hit in forbidden_calls(p.read_text(encoding="utf-8"), p.relative_to(ROOT).as_posix())]
     assert bad == []
 
@@ -49,6 +49,6 @@ def test_no_product_code_evaluates_text():
 def test_the_scanner_finds_each_form():
     src = "import sympy\nx = eval('1')\nsympy.sympify('x')\nexec('y')\nfrom sympy.parsing.sympy_parser import parse_expr\n" \
           "parse_expr('z')\nsympy.lambdify(a, b)\ncompile(s, 'f', 'exec')\nre.compile('x')\n"
-    assert [h.split(": ")[1] for h in forbidden_calls(src, "calc/x.py")] == \
+    assert [h.split(": ")[1] for h in forbidden_calls(src, "calc/x.py.py")] == \
         ["eval(...)", "sympify(...)", "exec(...)", "parse_expr(...)", "lambdify(...)", "compile(...)"]
-    assert forbidden_calls("sympy.lambdify(a, b)\ncompile(s, 'f', 'exec')\n", "calc/codegen.py") == []
+    assert forbidden_calls("sympy.lambdify(a, b)\ncompile(s, 'f', 'exec')\n", "calc/train/codegen.py") == []

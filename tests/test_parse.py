@@ -1,4 +1,4 @@
-"""calc.parse: the bad-input catalogue of issue 8, exact values, code-execution payloads, random text.
+"""calc.parse.text: the bad-input catalogue of issue 8, exact values, code-execution payloads, random text.
 
 Expected values are independent of the parser: float() of the written decimal, Fraction arithmetic,
 math.exp / math.sqrt, and SymPy objects built by hand.
@@ -15,7 +15,7 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calc.parse import Expression, Number, ParseError, parse_expression, parse_number
+from calc.parse.text import Expression, Number, ParseError, parse_expression, parse_number
 
 ROOT = Path(__file__).resolve().parents[1]
 TH = sympy.Symbol("theta", real=True)
@@ -67,7 +67,7 @@ def test_values_are_correctly_rounded():
 
 
 def test_plain_decimals_do_not_import_sympy():
-    code = ("import sys; from calc.parse import parse_number; "
+    code = ("import sys; from calc.parse.text import parse_number; "
             "[parse_number(t) for t in ('0.15', '-4', '2.5e-3', '1e308')]; "
             "assert 'sympy' not in sys.modules, 'sympy imported'")
     import subprocess

@@ -1,6 +1,6 @@
 """The seed examples as presets (calc/presets/*.json) and fixtures (tests/fixtures/*.json).
 
-Every preset loads through calc.spec.load_spec; its published labels follow the label grammar of
+Every preset loads through calc.problem.spec.load_spec; its published labels follow the label grammar of
 the worked solution; and the numbers the seeds print correctly are recomputed here INDEPENDENTLY of
 calc's solver, with plain numpy on the raw JSON, to half a unit in the last printed digit.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from calc.presets import PRESETS, load_preset, preset_ids, preset_names, preset_path
-from calc.spec import load_spec
+from calc.problem.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET_DIR = ROOT / "calc" / "presets"

@@ -6,9 +6,9 @@ import zlib
 import numpy as np
 import pytest
 
-from calc import share
+from calc.problem import share
 from calc.presets import load_preset, preset_ids
-from calc.spec import SpecError, spec_from_dict
+from calc.problem.spec import SpecError, spec_from_dict
 
 
 @pytest.mark.parametrize("pid", preset_ids())

@@ -1,16 +1,16 @@
 """Every slip of the catalogue, generated with the engine's own switches on several networks, is diagnosed as
-that slip at the first wrong step (calc.slips + calc.check)."""
+that slip at the first wrong step (calc.check.slips + calc.check.check)."""
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
 
-from calc import slips
-from calc.check import check
+from calc.check import slips
+from calc.check.check import check
 from calc.presets import load_preset
-from calc.solve import solve
-from calc.spec import spec_from_dict
+from calc.worked.solve import solve
+from calc.problem.spec import spec_from_dict
 
 
 def _nets() -> dict:
@@ -141,7 +141,7 @@ def test_addition_slip(net, sid):
 
 @pytest.mark.parametrize("net", ["mazur", "sig_3_2_2", "tanh_mse_2s"])
 def test_one_update_too_few_or_many(net):
-    from calc.train import train
+    from calc.train.loop import train
     spec = NETS[net]
     res = train(spec, 6, keep={4, 5, 6})
     lab = solve(spec).index["loss"].label

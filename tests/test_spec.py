@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from calc.presets import preset_path
-from calc.solve import solve
-from calc.spec import SpecError, load_spec, spec_from_dict
+from calc.worked.solve import solve
+from calc.problem.spec import SpecError, load_spec, spec_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 

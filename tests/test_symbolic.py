@@ -1,8 +1,8 @@
-"""calc.symbolic / calc.exact: SymPy formulas and exact values agree with the NumPy steps.
+"""calc.symbolic.formulas / calc.symbolic.exact: SymPy formulas and exact values agree with the NumPy steps.
 
 Independent sources: mpmath evaluated directly on Mazur's numbers; SymPy's own diff of the whole loss
 (expanded gradient); each SymPy general formula re-evaluated at its dependencies' exact values; the
-numeric kink conventions of calc.activations; exact Rationals of the numbers as written.
+numeric kink conventions of calc.engine.activations; exact Rationals of the numbers as written.
 """
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import sympy
 
-from calc import symbolic as sy
-from calc.activations import ACTIVATIONS
-from calc.exact import annotate_json, exact_solution, show
+from calc.symbolic import formulas as sy
+from calc.engine.activations import ACTIVATIONS
+from calc.symbolic.exact import annotate_json, exact_solution, show
 from calc.presets import load_preset, preset_ids
-from calc.solve import solve
-from calc.spec import spec_from_dict
+from calc.worked.solve import solve
+from calc.problem.spec import spec_from_dict
 
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "arctan", "softmax"]
 

@@ -1,4 +1,4 @@
-"""calc.train: the published training values, batch / mini-batch / stochastic descent against an independent
+"""calc.train.loop: the published training values, batch / mini-batch / stochastic descent against an independent
 NumPy loop written here, shuffling, divergence, the CLI, and the fast paths against the reference path.
 """
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calc import codegen
+from calc.train import codegen
 from calc.presets import load_preset, preset_path
-from calc.spec import SpecError, spec_from_dict
-from calc.train import MAX_STEPS, batches, check_options, choose_engine, train
+from calc.problem.spec import SpecError, spec_from_dict
+from calc.train.loop import MAX_STEPS, batches, check_options, choose_engine, train
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ("scalar", "vector")

@@ -1,12 +1,12 @@
-"""calc.worker: jobs answer, a runaway job is killed within its limit, and the next job still runs."""
+"""calc.descent.worker: jobs answer, a runaway job is killed within its limit, and the next job still runs."""
 from __future__ import annotations
 
 import time
 
 import pytest
 
-from calc import worker
-from calc.parse import ParseError
+from calc.descent import worker
+from calc.parse.text import ParseError
 
 HUGE = "((theta+1)**50+1)**50"  # accepted by the parser; its expansion has 2501 terms with huge coefficients
 

@@ -9,7 +9,7 @@ from calc.export import tikz
 from calc.export.document import Options, build, options
 from calc.export.escape import latex_text
 from calc.export.latex import PACKAGES, fit, givens_par, note, seed_line, step_math, table
-from calc.solve import Solution
+from calc.worked.solve import Solution
 
 ROWS_PER_FRAME = 10
 

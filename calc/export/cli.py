@@ -19,7 +19,7 @@ from pathlib import Path
 
 from calc.export import FORMATS, export
 from calc.export.document import Options
-from calc.spec import SpecError, load_spec
+from calc.problem.spec import SpecError, load_spec
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +36,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--digits", type=int, default=None, help="significant digits shown (1-30)")
     ap.add_argument("--notation", choices=("mazur", "layer", "hagan"), default=None)
     ap.add_argument("--no-symbolic", action="store_true", help="numbers only, no general formulas")
-    ap.add_argument("--exact", action="store_true", help="add exact values (when calc.symbolic is present)")
+    ap.add_argument("--exact", action="store_true", help="add exact values (when calc.symbolic.formulas is present)")
     ap.add_argument("--steps", default="", help="labels or ids worked in full, e.g. w5,w1 (the rest as a table)")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--worksheet", action="store_true", help="blanks in place of the values")
@@ -55,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
 
 def class_set(specs: list, fmt: str, opts: Options) -> dict[str, str]:
     """{file name: text}: per variant a worksheet, an answer key and the problem JSON."""
-    from calc.solve import solve
+    from calc.worked.solve import solve
     ext = FORMATS[fmt][1]
     files = {}
     for seed, spec in specs:
@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     opts = Options(digits=a.digits, notation=a.notation, symbolic=not a.no_symbolic, exact=a.exact,
                    full=tuple(x.strip() for x in a.steps.split(",") if x.strip()), worksheet=a.worksheet,
                    answer_key=a.answer_key, matrix=not a.no_matrix)
-    from calc import generate as gen
-    from calc.solve import solve
+    from calc.export import generate as gen
+    from calc.worked.solve import solve
     try:
         if a.spec is not None:
             spec = load_spec(a.spec)

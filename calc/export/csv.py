@@ -12,8 +12,8 @@ import json
 
 from calc.export.document import Options, build, options
 from calc.export.escape import csv_text
-from calc.solve import Solution
-from calc.steps import json_safe
+from calc.worked.solve import Solution
+from calc.worked.steps import json_safe
 
 COLUMNS = ("id", "label", "kind", "formula", "substituted", "value", "note", "matrix")
 

@@ -11,9 +11,9 @@ import importlib
 import re
 from dataclasses import dataclass, field, replace
 
-from calc import notation as nt
-from calc.solve import Solution, solve
-from calc.steps import Step
+from calc.worked import notation as nt
+from calc.worked.solve import Solution, solve
+from calc.worked.steps import Step
 
 BLANK = "blank"
 
@@ -23,7 +23,7 @@ class Options:
     digits: int | None = None            # significant digits shown (None: the solution's own)
     notation: str | None = None          # mazur | layer | hagan (None: the solution's own)
     symbolic: bool = True                # show the general formula before the numbers
-    exact: bool = False                  # add exact values (calc.symbolic), where available
+    exact: bool = False                  # add exact values (calc.symbolic.formulas), where available
     full: tuple[str, ...] = ()           # labels or ids worked in full with their chain; () = every step
     worksheet: bool = False              # blanks in place of computed values (students fill them in)
     answer_key: bool = False             # the worksheet's key: every value, titled "Answer key"
@@ -172,9 +172,9 @@ def section_of(st: Step, n_layers: int) -> str:
 
 
 def exact_values(sol: Solution, digits: int) -> tuple[dict[str, str], str]:
-    """{step id: LaTeX exact value} from calc.symbolic.exact_solution when it exists, and a note if not."""
+    """{step id: LaTeX exact value} from calc.symbolic.formulas.exact_solution when it exists, and a note if not."""
     try:
-        mod = importlib.import_module("calc.symbolic")
+        mod = importlib.import_module("calc.symbolic.formulas")
         res = mod.exact_solution(sol, digits)
     except Exception as e:  # the symbolic side is optional: degrade to rounded values
         return {}, f"exact values unavailable ({type(e).__name__})"

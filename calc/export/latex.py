@@ -9,7 +9,7 @@ from __future__ import annotations
 from calc.export import tikz
 from calc.export.document import BLANK, Document, Line, Options, build, options, top_split
 from calc.export.escape import latex_text
-from calc.solve import Solution
+from calc.worked.solve import Solution
 
 PACKAGES = r"""\usepackage{amsmath,amssymb}
 \usepackage{graphicx}

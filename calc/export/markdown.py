@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from calc.export.document import Document, Line, Options, build, options
 from calc.export.escape import md_text
-from calc.solve import Solution
+from calc.worked.solve import Solution
 
 BLANK_MD = r"\underline{\qquad\qquad\qquad}"
 escape_text = md_text          # the name earlier callers import

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import nbformat
 
-from calc.activations import ACTIVATIONS
+from calc.engine.activations import ACTIVATIONS
 from calc.export.document import Line, Options, build, options
 from calc.export.escape import ident, md_text
 from calc.export.markdown import givens_md, header, step_math
-from calc.losses import LOSSES
-from calc.solve import Solution
+from calc.engine.losses import LOSSES
+from calc.worked.solve import Solution
 
 HELPERS = '''import numpy as np
 np.seterr(all="ignore")   # a saturated step shows inf / nan instead of stopping the notebook

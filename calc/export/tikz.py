@@ -1,7 +1,7 @@
 """The network drawn with TikZ: one column of circles per layer, an arrow per weight, labelled when few."""
 from __future__ import annotations
 
-from calc.solve import Solution
+from calc.worked.solve import Solution
 
 MAX_LABELLED_EDGES = 12      # label arrows with their weight symbols only when a layer has this few
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from calc.spec import Spec, load_spec
+from calc.problem.spec import Spec, load_spec
 
 PRESET_DIR = Path(__file__).resolve().parent
 
@@ -39,7 +39,7 @@ def preset_path(preset_id: str) -> Path:
 
 
 def load_preset(preset_id: str) -> Spec:
-    """The preset as a validated Spec (calc.spec.load_spec)."""
+    """The preset as a validated Spec (calc.problem.spec.load_spec)."""
     return load_spec(preset_path(preset_id))
 
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import helpers as H
-from calc import share
+from calc.problem import share
 from calc.presets import load_preset, preset_path
-from calc.spec import load_spec
+from calc.problem.spec import load_spec
 
 W5_PLUS = 0.35891648          # Mazur's printed w5+ (seed 001)
 W5 = r"w_{5}^{+}"

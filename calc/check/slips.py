@@ -1,0 +1,325 @@
+"""The catalogue of slips: each one a variant of the one engine (a changed spec, a switch of
+calc.engine.numeric.Variant, or a rounding hook), never a second engine.
+
+evaluate(candidate, pins, steps) runs calc.engine.numeric with the candidate's switches and a tap that records every
+intermediate *before* the student's own numbers (pins) replace it, so one run gives, for every step, the value
+that follows from the student's earlier values: value(step) = op(the student's values of its dependencies).
+Value-level slips (digits transposed, an addition slip, a digit miscopied, one update too many or too few)
+are judged on the printed number in calc.check.check.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from calc.worked import notation as nt
+from calc.engine.numeric import Variant, run
+from calc.problem.spec import Spec
+
+# slip id -> what the student did (the catalogue; the order is the order of preference)
+CATALOGUE: dict[str, str] = {
+    "dact_at_net": "sigma' taken at net instead of out (x(1 - x) applied to the net input)",
+    "half_missing": "the 1/2 of the squared error missing",
+    "two_not_cancelled": "the 2 of the square not cancelled by the 1/2 (dE/dout = 2 (out - target))",
+    "target_sign": "the sign of (target - out) flipped",
+    "update_added": "the update added instead of subtracted (w + eta dE/dw)",
+    "sequential": "hidden deltas computed with the already-updated output weights (sequential order)",
+    "simultaneous": "hidden deltas computed with the old output weights where the problem updates sequentially",
+    "bias_forgotten": "the bias forgotten in net",
+    "bias_updated": "a bias updated that should stay fixed",
+    "bias_not_updated": "a bias left fixed that should be updated",
+    "shared_bias_per_unit": "a shared bias treated per unit (one unit's delta instead of the sum over its units)",
+    "log_base": "ln and log10 swapped",
+    "reduction_samples": "sum and mean over the samples swapped",
+    "reduction_outputs": "sum and mean over the outputs swapped",
+    "transposed": "a weight matrix transposed",
+    "weights_swapped": "two weight indices swapped",
+    "eta_missing": "the learning rate missing",
+    "eta_twice": "the learning rate applied twice",
+    "softmax_linear": "softmax computed as z / sum(z) (no exponentials)",
+    "softmax_diagonal": "only the diagonal of the softmax Jacobian used in the backward pass",
+    "bce_on_softmax": "binary cross-entropy applied to softmax outputs",
+    "rounding": "intermediates rounded or truncated to k decimals (not a mistake)",
+    "digits_transposed": "two adjacent digits transposed",
+    "addition": "an addition slip in a sum of terms",
+    "update_count": "one update too many or too few",
+    "digit_typo": "one digit miscopied",
+}
+BENIGN = {"rounding"}
+# too many variants to pair with everything else
+NO_PAIRS = {"weights_swapped", "transposed", "shared_bias_per_unit"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One way of working the problem: a slip (or two) as spec changes, engine switches and a rounding hook."""
+    slips: tuple[str, ...]
+    text: str
+    changes: dict = field(default_factory=dict)         # Spec fields (e.g. update_order, log_base, loss)
+    layer_changes: dict = field(default_factory=dict)   # {layer index: {"weights": array}}
+    switches: dict = field(default_factory=dict)        # calc.engine.numeric.Variant fields
+    hook: Callable | None = None
+
+    def spec(self, spec: Spec) -> Spec:
+        """The problem as the student worked it."""
+        if self.changes:
+            spec = dataclasses.replace(spec, **self.changes)
+        if self.layer_changes:
+            layers = list(spec.layers)
+            for k, ch in self.layer_changes.items():
+                layers[k] = dataclasses.replace(layers[k], **ch)
+            spec = dataclasses.replace(spec, layers=tuple(layers))
+        return spec
+
+    def variant(self, tap=None) -> Variant:
+        return Variant(**self.switches, tap=tap)
+
+
+EXACT = Candidate((), "the correct method")
+
+
+def candidates(spec: Spec, notation: str | None = None) -> list[Candidate]:
+    """Every single slip that changes something for this problem."""
+    names = nt.make(spec, notation)
+    acts = [layer.activation for layer in spec.layers]
+    out = []
+
+    def add(slip, switches=None, changes=None, text=None, layer=None):
+        out.append(Candidate((slip,), text or CATALOGUE[slip], changes or {}, layer or {}, switches or {}))
+
+    if any(a in ("sigmoid", "tanh") for a in acts):
+        add("dact_at_net", {"dact_at_net": True})
+    if spec.loss == "half_sse":
+        add("half_missing", {"term_scale": 2.0, "dout_scale": 2.0})
+        add("half_missing", {"term_scale": 2.0}, text="the 1/2 of the squared error missing in E (dE/dout right)")
+        add("two_not_cancelled", {"dout_scale": 2.0})
+    elif spec.loss in ("sse", "mse"):
+        add("half_missing", {"term_scale": 0.5, "dout_scale": 0.5}, text="a 1/2 put in front of the squared error")
+        add("two_not_cancelled", {"dout_scale": 0.5}, text="the 2 of the square dropped from dE/dout")
+    add("target_sign", {"target_sign": -1.0})
+    add("update_added", {"update_sign": -1.0})
+    if len(spec.layers) > 1:
+        if spec.update_order == "simultaneous":
+            add("sequential", changes={"update_order": "sequential"})
+        else:
+            add("simultaneous", changes={"update_order": "simultaneous"})
+    if any(layer.bias_mode != "none" for layer in spec.layers):
+        add("bias_forgotten", {"bias_in_net": False})
+        if spec.update_biases:
+            add("bias_not_updated", changes={"update_biases": False})
+        else:
+            add("bias_updated", changes={"update_biases": True})
+    if spec.update_biases and any(layer.bias_mode == "shared" for layer in spec.layers):
+        for j in range(max(layer.units for layer in spec.layers)):
+            add("shared_bias_per_unit", {"shared_bias_unit": j},
+                text=f"{CATALOGUE['shared_bias_per_unit']}: unit {j + 1}'s delta only")
+    if spec.loss in ("bce", "cce"):
+        other = "10" if spec.log_base == "e" else "e"
+        add("log_base", changes={"log_base": other},
+            text="ln and log10 swapped: " + ("log10 used instead of ln" if other == "10" else "ln used instead of log10"))
+    if spec.n_samples > 1:
+        other = "mean" if spec.reduction == "sum" else "sum"
+        add("reduction_samples", changes={"reduction": other},
+            text=f"sum and mean over the samples swapped: the {other} taken")
+    m = spec.targets.shape[1]
+    if m > 1:
+        f = float(m) if spec.loss == "mse" else 1.0 / m
+        add("reduction_outputs", {"term_scale": f, "dout_scale": f},
+            text="sum and mean over the outputs swapped: the " + ("sum" if spec.loss == "mse" else "mean") + " taken")
+    for k, layer in enumerate(spec.layers):
+        w = layer.weights
+        if w.shape[0] == w.shape[1] and not np.allclose(w, w.T):
+            add("transposed", layer={k: {"weights": w.T.copy()}},
+                text=f"{CATALOGUE['transposed']} (layer {k + 1}: w_ij read as w_ji)")
+        cells = [(i, j) for i in range(w.shape[0]) for j in range(w.shape[1])]
+        if len(cells) <= 16:
+            for p, (i1, j1) in enumerate(cells):
+                for (i2, j2) in cells[p + 1:]:
+                    if w[i1, j1] == w[i2, j2]:
+                        continue
+                    w2 = w.copy()
+                    w2[i1, j1], w2[i2, j2] = w[i2, j2], w[i1, j1]
+                    a, b = names.w(k + 1, i1 + 1, j1 + 1)[0], names.w(k + 1, i2 + 1, j2 + 1)[0]
+                    add("weights_swapped", layer={k: {"weights": w2}}, text=f"two weight indices swapped: {a} and {b}")
+    eta = spec.learning_rate
+    if eta != 1.0:
+        add("eta_missing", changes={"learning_rate": 1.0})
+        add("eta_twice", changes={"learning_rate": eta * eta},
+            text=f"the learning rate applied twice (eta * eta = {eta * eta:g})")
+        if 2 * eta != 1.0:  # (2 eta = 1 is the same as eta missing)
+            add("eta_twice", changes={"learning_rate": 2 * eta},
+                text=f"the learning rate applied twice (2 eta = {2 * eta:g})")
+    if "softmax" in acts:
+        add("softmax_linear", {"softmax_linear": True})
+        add("softmax_diagonal", {"softmax_diagonal": True})
+        if spec.loss == "cce" and acts[-1] == "softmax":
+            add("bce_on_softmax", changes={"loss": "bce"})
+    return out
+
+
+def pairs(cands: list[Candidate]) -> list[Candidate]:
+    """Two slips at once, where they change different things."""
+    base = [c for c in cands if c.slips[0] not in NO_PAIRS]
+    out = []
+    for a in range(len(base)):
+        for b in range(a + 1, len(base)):
+            c1, c2 = base[a], base[b]
+            if c1.slips == c2.slips or set(c1.switches) & set(c2.switches) or set(c1.changes) & set(c2.changes):
+                continue
+            out.append(Candidate(c1.slips + c2.slips, f"{c1.text}; and {c2.text}", {**c1.changes, **c2.changes},
+                                 {}, {**c1.switches, **c2.switches}))
+    return out
+
+
+def rounding(k: int, truncate: bool) -> Candidate:
+    """Every intermediate rounded (or truncated) to k decimals, as a hand calculation does."""
+    f = 10.0 ** k
+    hook = (lambda a: np.trunc(np.asarray(a) * f) / f) if truncate else (lambda a: np.round(a, k))
+    how = "truncated" if truncate else "rounded"
+    return Candidate(("rounding",), f"intermediates {how} to {k} decimals (a hand calculation, not a mistake)",
+                     hook=hook)
+
+
+# ---- running a candidate ---------------------------------------------------------------------------
+_ID = re.compile(r"([a-z]+)(\d+)")
+
+
+def parse_id(sid: str) -> tuple[str, dict[str, int]]:
+    """'term.s1.l1.u2.k1' -> ('term', {'s': 1, 'l': 1, 'u': 2, 'k': 1})."""
+    kind, _, rest = sid.partition(".")
+    return kind, {k: int(v) for k, v in _ID.findall(rest)}
+
+
+PINNABLE = {"net", "out", "err", "loss", "dout", "act", "delta", "term", "gw", "gb", "nw", "nb"}
+
+
+def _pin_slot(sid: str, spec: Spec) -> tuple[str, int, tuple] | None:
+    """Where a step's value lives in calc.engine.numeric's arrays (name, layer index, array index), if it is pinnable."""
+    kind, p = parse_id(sid)
+    s, l, u = p.get("s"), p.get("l"), p.get("u")
+    if kind in ("net", "out", "dout", "act", "delta"):
+        return kind, l - 1, (s - 1, u - 1)
+    if kind == "err":
+        return "err", 0, (s - 1, u - 1)
+    if kind == "loss" and s is not None:
+        return "loss_s", 0, (s - 1,)
+    if kind == "term":
+        return "term", l - 1, (s - 1, u - 1, p["k"] - 1)
+    if kind == "gw" and s is None:
+        return "gw", l - 1, (p["i"] - 1, u - 1)
+    if kind == "nw":
+        return "nw", l - 1, (p["i"] - 1, u - 1)
+    if kind in ("gb", "nb"):
+        if u is not None:
+            return kind, l - 1, (u - 1,)
+        return kind, l - 1, ((0,) if kind == "gb" else (slice(None),))
+    return None
+
+
+def apply_givens(spec: Spec, pins: dict[str, float]) -> Spec:
+    """The spec with the student's own values of given numbers (inputs, targets, weights, biases, eta)."""
+    gv = {k: v for k, v in pins.items() if parse_id(k)[0] in ("x", "t", "w", "b", "eta")}
+    if not gv:
+        return spec
+    x, t = spec.inputs.copy(), spec.targets.copy()
+    ws = [layer.weights.copy() for layer in spec.layers]
+    bs = [None if layer.biases is None else layer.biases.copy() for layer in spec.layers]
+    eta = spec.learning_rate
+    for sid, v in gv.items():
+        kind, p = parse_id(sid)
+        if kind == "x":
+            x[p["s"] - 1, p["u"] - 1] = v
+        elif kind == "t":
+            t[p["s"] - 1, p["u"] - 1] = v
+        elif kind == "w":
+            ws[p["l"] - 1][p["i"] - 1, p["u"] - 1] = v
+        elif kind == "b" and bs[p["l"] - 1] is not None:
+            if "u" in p:
+                bs[p["l"] - 1][p["u"] - 1] = v
+            else:
+                bs[p["l"] - 1][:] = v
+        elif kind == "eta":
+            eta = v
+    layers = tuple(dataclasses.replace(layer, weights=w, biases=b) for layer, w, b in zip(spec.layers, ws, bs))
+    return dataclasses.replace(spec, inputs=x, targets=t, layers=layers, learning_rate=eta)
+
+
+def evaluate(spec: Spec, cand: Candidate, step_ids: list[str], pins: dict[str, float] | None = None
+             ) -> dict[str, float]:
+    """{step id: value} under the candidate, each value computed from the student's values (pins) before it."""
+    pins = pins or {}
+    spec = apply_givens(cand.spec(spec), pins)
+    slots: dict[tuple[str, int], list] = {}
+    for sid, v in pins.items():
+        slot = _pin_slot(sid, spec)
+        if slot is not None:
+            slots.setdefault(slot[:2], []).append((slot[2], v))
+    rec: dict[tuple[str, int], np.ndarray] = {}
+
+    def tap(name, k, arr):
+        arr = np.array(arr, dtype=float)
+        rec[(name, k)] = arr
+        if (name, k) in slots:
+            arr = arr.copy()
+            for idx, v in slots[(name, k)]:
+                arr[idx] = v
+        return arr
+
+    try:
+        with np.errstate(all="ignore"):
+            p = run(spec, hook=cand.hook, variant=cand.variant(tap))
+    except (ValueError, FloatingPointError, ZeroDivisionError, IndexError):
+        return {}
+    return _values(spec, p, rec, step_ids)
+
+
+def _values(spec: Spec, p, rec, step_ids: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    lw = [layer.weights for layer in spec.layers]
+    for sid in step_ids:
+        kind, q = parse_id(sid)
+        s, l, u, i = q.get("s"), q.get("l"), q.get("u"), q.get("i")
+        try:
+            if kind == "x":
+                v = spec.inputs[s - 1, u - 1]
+            elif kind == "t":
+                v = spec.targets[s - 1, u - 1]
+            elif kind == "w":
+                v = lw[l - 1][i - 1, u - 1]
+            elif kind == "b":
+                v = spec.layers[l - 1].biases[(u or 1) - 1]
+            elif kind == "eta":
+                v = spec.learning_rate
+            elif sid == "loss":
+                v = p.fwd.loss
+            elif sid == "loss_after":
+                v = p.loss_after
+            elif kind == "jac":
+                v = p.jacobians[l - 1][s - 1, q["k"] - 1, u - 1]
+            elif kind == "chain":
+                d = p.dE_dout[l - 1][s - 1]
+                jac = p.jacobians[l - 1]
+                v = d @ jac[s - 1][:, u - 1] if jac is not None else d[u - 1] * p.dout_dnet[l - 1][s - 1, u - 1]
+            elif kind == "dnet":
+                a = spec.inputs if l == 1 else p.fwd.outs[l - 2]
+                v = a[s - 1, i - 1]
+            elif kind == "gw" and s is not None:
+                a = spec.inputs if l == 1 else p.fwd.outs[l - 2]
+                v = p.deltas[l - 1][s - 1, u - 1] * a[s - 1, i - 1]
+            else:
+                slot = _pin_slot(sid, spec)
+                if slot is None:
+                    continue
+                arr = rec.get(slot[:2])
+                if arr is None:
+                    continue
+                idx = slot[2]
+                v = arr[idx] if not (idx and isinstance(idx[0], slice)) else arr[0]
+            out[sid] = float(v)
+        except (IndexError, TypeError, KeyError):
+            continue
+    return out

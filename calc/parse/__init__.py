@@ -1,0 +1,1 @@
+"""calc.parse.text."""

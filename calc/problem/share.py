@@ -1,0 +1,105 @@
+"""The problem in a link and in files: compact JSON -> zlib -> base64url in one query parameter (?p=...).
+
+    encode(spec) = base64url(zlib(json.dumps(spec.to_dict(), separators=(",", ":"))))   (no padding)
+    decode(text) = load_spec(inflate(base64url_decode(text)))   validated like an upload
+A link longer than MAX_LINK_CHARS (8 KB) is refused with a message; so is anything that does not decode.
+Also: targets from CSV (cells read as text by the cell parser; class indices become one-hot rows).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+import re
+import zlib
+
+from calc.problem.spec import MAX_UPLOAD_BYTES, Problem, Spec, SpecError, load_spec
+
+PARAM = "p"
+MAX_LINK_CHARS = 8192
+_B64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+
+
+class LinkTooLarge(ValueError):
+    """The problem does not fit in a share link; str() is the message for the user."""
+
+
+def encode(spec: Spec) -> str:
+    """spec -> the value of the `p` query parameter; LinkTooLarge over MAX_LINK_CHARS."""
+    compact = json.dumps(spec.to_dict(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    token = base64.urlsafe_b64encode(zlib.compress(compact, 9)).decode("ascii").rstrip("=")
+    if len(token) > MAX_LINK_CHARS:
+        raise LinkTooLarge(f"this problem needs a {len(token):,}-character link; links are limited to "
+                           f"{MAX_LINK_CHARS:,} characters (8 KB): download the JSON file and share that instead")
+    return token
+
+
+def decode(token: str) -> Spec:
+    """The `p` query parameter -> validated Spec; SpecError with a readable message otherwise."""
+    def bad(msg: str) -> SpecError:
+        return SpecError([Problem("link", msg)])
+
+    if not isinstance(token, str) or not token.strip():
+        raise bad("the share link carries no problem")
+    token = token.strip()
+    if len(token) > MAX_LINK_CHARS:
+        raise bad(f"the share link is {len(token):,} characters; the limit is {MAX_LINK_CHARS:,}")
+    if not _B64URL.fullmatch(token):
+        raise bad("the share link is damaged (characters outside base64url): copy the whole link again")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        raise bad("the share link is damaged (not base64url): copy the whole link again") from None
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(raw, MAX_UPLOAD_BYTES + 1)
+    except zlib.error:
+        raise bad("the share link is damaged (not a compressed problem): copy the whole link again") from None
+    if len(data) > MAX_UPLOAD_BYTES or inflater.unconsumed_tail:
+        raise bad(f"the share link expands beyond {MAX_UPLOAD_BYTES:,} bytes")
+    if not inflater.eof:
+        raise bad("the share link is cut short: copy the whole link again")
+    return load_spec(data)
+
+
+def targets_from_csv(data: bytes, outputs: int, samples: int) -> tuple[list[list[str]], str | None]:
+    """CSV rows -> target rows as text (each cell later read by the cell parser).
+
+    A row of `outputs` cells is taken as written; a row of one whole number c (0 <= c < outputs) is the class
+    index, turned into the one-hot row with 1 at position c (the returned note says so).
+    """
+    def bad(where: str, msg: str) -> SpecError:
+        return SpecError([Problem(where, msg)])
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise bad("targets.csv", f"{len(data):,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise bad("targets.csv", "not UTF-8 text: save the targets as a CSV file") from None
+    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    if rows and not _numeric_row(rows[0]):
+        rows = rows[1:]  # a header line
+    if len(rows) != samples:
+        raise bad("targets.csv", f"{len(rows)} rows, but the problem has {samples} sample(s): one row per sample")
+    out, converted = [], 0
+    for s, r in enumerate(rows):
+        if len(r) == outputs and outputs > 1 or (outputs == 1 and len(r) == 1):
+            out.append(r)
+        elif len(r) == 1:
+            if not re.fullmatch(r"\d+", r[0]) or int(r[0]) >= outputs:
+                raise bad(f"targets.csv row {s + 1}", f"{r[0]!r} is not a class index from 0 to {outputs - 1}")
+            out.append(["1" if k == int(r[0]) else "0" for k in range(outputs)])
+            converted += 1
+        else:
+            raise bad(f"targets.csv row {s + 1}", f"{len(r)} values; give {outputs} (one per output) or one class "
+                                                  f"index from 0 to {outputs - 1}")
+    note = (f"{converted} class index row(s) converted to one-hot rows (index c -> 1 in column c, counting from 0)"
+            if converted else None)
+    return out, note
+
+
+def _numeric_row(r: list[str]) -> bool:
+    return all(re.fullmatch(r"[\s0-9.eE+\-/−]*", c) for c in r)

@@ -1,0 +1,211 @@
+"""The backward half of the worked solution: dE/dout, dout/dnet (or softmax's Jacobian), delta, each weight's
+dnet/dw, dE/dw and update, each bias; for a hidden unit dE/dout as a sum with one term per unit of the next layer.
+
+    dE/dw = dE/dout * dout/dnet * dnet/dw        (the three chain-rule factors)
+    dE/dout_h = sum_j delta_j w_hj               (w_hj+ under sequential order)
+A mixin of calc.worked.forward.Builder: it uses the builder's add / num / vals / steps_by_id.
+"""
+from __future__ import annotations
+
+from calc.engine.activations import ACTIVATIONS
+from calc.engine.losses import LOSSES
+from calc.worked.steps import fmt
+
+
+class BackwardSteps:
+    def backward_layer(self, l: int):
+        spec, p = self.spec, self.p
+        layer = spec.layers[l - 1]
+        units = layer.units
+        soft = layer.activation == "softmax"
+        out_layer = l == self.L
+        for s in range(1, self.n + 1):
+            for j in range(1, units + 1):
+                if out_layer:
+                    self.dloss_step(s, j)
+                else:
+                    self.hidden_sum(s, l, j)
+            for j in range(1, units + 1):
+                if soft:
+                    for k in range(1, units + 1):
+                        self.jac_step(s, l, k, j)
+                else:
+                    self.dact_step(s, l, j)
+            for j in range(1, units + 1):
+                self.delta_step(s, l, j, fused=out_layer and p.fused)
+        three = not soft and not (out_layer and p.fused)
+        n_in = layer.weights.shape[0]
+        for j in range(1, units + 1):
+            for i in range(1, n_in + 1):
+                self.weight_steps(l, i, j, three)
+        self.bias_steps(l)
+
+    def dloss_step(self, s, k):
+        spec, N, L = self.spec, self.N, self.L
+        m = spec.targets.shape[1]
+        t_id, o_id = f"t.s{s}.u{k}", f"out.s{s}.l{L}.u{k}"
+        loss = LOSSES[spec.loss]
+        scale = self.n if spec.reduction == "mean" and self.n > 1 else 1
+        pre = rf"\frac{{1}}{{{scale}}} \cdot " if scale > 1 else ""
+        self.add(f"dout.s{s}.l{L}.u{k}", N.dE_dout(L, k, s),
+                 pre + loss.tex_dout(N.t(k, s)[1], N.out(L, k, s)[1], m, spec.log_base),
+                 pre + loss.tex_dout(self.num(t_id), self.num(o_id), m, spec.log_base),
+                 self.p.dE_dout[L - 1][s - 1, k - 1], [t_id, o_id], "backward", "dloss",
+                 {"loss": spec.loss, "t": t_id, "o": o_id, "m": m, "log_base": spec.log_base, "scale": scale},
+                 s=s, l=L)
+
+    def hidden_sum(self, s, l, i):
+        """dE/dout_i = sum_j delta_j w_ij over the units j of layer l+1 (w+ under sequential order)."""
+        N, p = self.N, self.p
+        nxt = self.spec.layers[l]
+        seq = self.spec.update_order == "sequential"
+        ids = []
+        for j in range(1, nxt.units + 1):
+            d_id = f"delta.s{s}.l{l + 1}.u{j}"
+            w_id = f"nw.l{l + 1}.i{i}.u{j}" if seq else f"w.l{l + 1}.i{i}.u{j}"
+            w_tex = (N.w_new if seq else N.w)(l + 1, i, j)[1]
+            sid = f"term.s{s}.l{l}.u{i}.k{j}"
+            self.add(sid, N.term(l, i, j, s), f"{N.delta(l + 1, j, s)[1]} \\cdot {w_tex}",
+                     rf"{self.num(d_id)} \cdot {self.num(w_id)}",
+                     p.deltas[l][s - 1, j - 1] * p.back_weights[l][i - 1, j - 1], [d_id, w_id], "backward", "mul",
+                     s=s, l=l)
+            ids.append(sid)
+        self.add(f"dout.s{s}.l{l}.u{i}", N.dE_dout(l, i, s), " + ".join(self.steps_by_id[x].latex for x in ids),
+                 " + ".join(self.num(x) for x in ids), p.dE_dout[l - 1][s - 1, i - 1], ids, "backward", "sum",
+                 s=s, l=l)
+
+    def dact_step(self, s, l, j):
+        layer, N = self.spec.layers[l - 1], self.N
+        act = ACTIVATIONS[layer.activation]
+        net_id, out_id = f"net.s{s}.l{l}.u{j}", f"out.s{s}.l{l}.u{j}"
+        alpha = fmt(layer.alpha, 6)
+        self.add(f"act.s{s}.l{l}.u{j}", N.dout_dnet(l, j, s),
+                 act.tex_df(N.net(l, j, s)[1], N.out(l, j, s)[1], alpha),
+                 act.tex_df(self.num(net_id), self.num(out_id), alpha),
+                 self.p.dout_dnet[l - 1][s - 1, j - 1], [net_id, out_id], "backward", "dact",
+                 {"activation": layer.activation, "alpha": layer.alpha, "net": net_id, "out": out_id}, s=s, l=l)
+
+    def jac_step(self, s, l, k, j):
+        N = self.N
+        ok, oj = f"out.s{s}.l{l}.u{k}", f"out.s{s}.l{l}.u{j}"
+        if k == j:
+            f, sub = rf"{N.out(l, k, s)[1]} (1 - {N.out(l, k, s)[1]})", rf"{self.num(ok)} (1 - {self.num(ok)})"
+        else:
+            f, sub = rf"-{N.out(l, k, s)[1]} {N.out(l, j, s)[1]}", rf"-{self.num(ok)} \cdot {self.num(oj)}"
+        self.add(f"jac.s{s}.l{l}.k{k}.u{j}", N.jac(l, k, j, s), f, sub, self.p.jacobians[l - 1][s - 1, k - 1, j - 1],
+                 [ok, oj] if k != j else [ok], "backward", "jac", {"k": ok, "j": oj, "same": k == j}, s=s, l=l)
+
+    def _chain(self, s, l, j):
+        """(formula, substituted, deps, op, value) of dE/dnet_j by the chain rule."""
+        layer, N = self.spec.layers[l - 1], self.N
+        if layer.activation == "softmax":
+            units = range(1, layer.units + 1)
+            pairs = [(f"dout.s{s}.l{l}.u{k}", f"jac.s{s}.l{l}.k{k}.u{j}") for k in units]
+            f = " + ".join(rf"{N.dE_dout(l, k, s)[1]} {N.jac(l, k, j, s)[1]}" for k in units)
+            sub = " + ".join(rf"{self.num(a)} \cdot {self.num(b)}" for a, b in pairs)
+            vals = [(self.vals[a], self.vals[b]) for a, b in pairs]
+            value = None if any(a is None for a, _ in vals) else sum(a * b for a, b in vals)
+            return f, sub, [x for pr in pairs for x in pr], "sumprod", value
+        a, b = f"dout.s{s}.l{l}.u{j}", f"act.s{s}.l{l}.u{j}"
+        value = None if self.vals[a] is None else self.vals[a] * self.vals[b]
+        return (rf"{N.dE_dout(l, j, s)[1]} \cdot {N.dout_dnet(l, j, s)[1]}",
+                rf"{self.num(a)} \cdot {self.num(b)}", [a, b], "mul", value)
+
+    def delta_step(self, s, l, j, fused: bool):
+        N, p = self.N, self.p
+        f, sub, deps, op, chain_value = self._chain(s, l, j)
+        sid = f"delta.s{s}.l{l}.u{j}"
+        value = p.deltas[l - 1][s - 1, j - 1]
+        if not fused:
+            self.add(sid, N.delta(l, j, s), f, sub, value, deps, "backward", op, s=s, l=l)
+            return
+        # the chain-rule form beside the fused closed form
+        self.add(f"chain.s{s}.l{l}.u{j}", (N.delta(l, j, s)[0] + " (chain rule)", N.delta(l, j, s)[1]), f, sub,
+                 chain_value, deps, "backward", op, note="chain rule; equals the fused form", s=s, l=l)
+        spec = self.spec
+        act = spec.layers[-1].activation
+        t_id, o_id = f"t.s{s}.u{j}", f"out.s{s}.l{l}.u{j}"
+        tt, ot = N.t(j, s)[1], N.out(l, j, s)[1]
+        scale = self.n if spec.reduction == "mean" and self.n > 1 else 1
+        factor = (rf"\frac{{1}}{{{scale}}} " if scale > 1 else "") + (r"\frac{1}{\ln 10} " if spec.log_factor != 1 else "")
+        deps2 = [o_id, t_id]
+        if act == "softmax":
+            m = spec.targets.shape[1]
+            t_all = [f"t.s{s}.u{k}" for k in range(1, m + 1)]
+            total = float(spec.targets[s - 1].sum())
+            if abs(total - 1.0) < 1e-12:
+                ff, ss = f"{ot} - {tt}", f"{self.num(o_id)} - {self.num(t_id)}"
+            else:
+                ff = rf"{ot} \sum_k t_k - {tt}"
+                ss = rf"{self.num(o_id)} \cdot {fmt(total, self.digits)} - {self.num(t_id)}"
+            deps2 = [o_id] + t_all
+            kind = "softmax_cce"
+        elif spec.loss == "bce":
+            ff, ss, kind = f"{ot} - {tt}", f"{self.num(o_id)} - {self.num(t_id)}", "sigmoid_bce"
+        else:
+            ff, ss, kind = rf"-{tt} (1 - {ot})", rf"-{self.num(t_id)} (1 - {self.num(o_id)})", "sigmoid_cce"
+        wrap = (lambda x: f"{factor}({x})") if factor else (lambda x: x)
+        self.add(sid, N.delta(l, j, s), wrap(ff), wrap(ss), value, deps2, "backward", "fused",
+                 {"kind": kind, "o": o_id, "t": t_id, "targets": deps2[1:], "scale": scale,
+                  "log_base": spec.log_base}, note="fused form", s=s, l=l)
+
+    def weight_steps(self, l, i, j, three: bool):
+        N, p, n = self.N, self.p, self.n
+        per_sample = []
+        for s in range(1, n + 1):
+            a_id = self.a_id(s, l - 1, i)
+            dn = f"dnet.s{s}.l{l}.i{i}.u{j}"
+            self.add(dn, N.dnet_dw(l, i, j, s), N.out(l - 1, i, s)[1], "", self.vals[a_id], [a_id], "backward",
+                     "copy", {"src": a_id}, s=s, l=l)
+            if three:
+                deps = [f"dout.s{s}.l{l}.u{j}", f"act.s{s}.l{l}.u{j}", dn]
+                f = rf"{N.dE_dout(l, j, s)[1]} \cdot {N.dout_dnet(l, j, s)[1]} \cdot {N.dnet_dw(l, i, j, s)[1]}"
+            else:
+                deps = [f"delta.s{s}.l{l}.u{j}", dn]
+                f = rf"{N.delta(l, j, s)[1]} \cdot {N.dnet_dw(l, i, j, s)[1]}"
+            sub = r" \cdot ".join(self.num(d) for d in deps)
+            value = p.deltas[l - 1][s - 1, j - 1] * self.vals[a_id]
+            if n == 1:
+                value = p.grad_w[l - 1][i - 1, j - 1]
+                self.add(f"gw.l{l}.i{i}.u{j}", N.dE_dw(l, i, j), f, sub, value, deps, "backward", "mul", l=l)
+            else:
+                sid = f"gw.s{s}.l{l}.i{i}.u{j}"
+                self.add(sid, N.dE_dw(l, i, j, s), f, sub, value, deps, "backward", "mul", s=s, l=l)
+                per_sample.append(sid)
+        if n > 1:
+            self.add(f"gw.l{l}.i{i}.u{j}", N.dE_dw(l, i, j), " + ".join(self.steps_by_id[x].latex for x in per_sample),
+                     " + ".join(self.num(x) for x in per_sample), p.grad_w[l - 1][i - 1, j - 1], per_sample,
+                     "backward", "sum", l=l)
+        self.update_step(f"nw.l{l}.i{i}.u{j}", N.w_new(l, i, j), f"w.l{l}.i{i}.u{j}", f"gw.l{l}.i{i}.u{j}",
+                         p.new_w[l - 1][i - 1, j - 1], l, True)
+
+    def update_step(self, sid, sym, old, grad, value, l, update: bool):
+        if not update:
+            self.add(sid, sym, self.steps_by_id[old].latex, self.num(old), value, [old], "update", "copy",
+                     {"src": old}, note="fixed: update_biases is false", l=l)
+            return
+        self.add(sid, sym, rf"{self.steps_by_id[old].latex} - \eta \cdot {self.steps_by_id[grad].latex}",
+                 rf"{self.num(old)} - {self.num('eta')} \cdot {self.num(grad)}", value, [old, "eta", grad], "update",
+                 "update", {"w": old, "eta": "eta", "g": grad}, l=l)
+
+    def bias_steps(self, l):
+        layer, N, p = self.spec.layers[l - 1], self.N, self.p
+        if layer.bias_mode == "none":
+            return
+        units = range(1, layer.units + 1)
+        samples = range(1, self.n + 1)
+        if layer.bias_mode == "unit":
+            for j in units:
+                ids = [f"delta.s{s}.l{l}.u{j}" for s in samples]
+                self.add(f"gb.l{l}.u{j}", N.dE_db(l, j), " + ".join(rf"{self.steps_by_id[x].latex} \cdot 1" for x in ids),
+                         " + ".join(rf"{self.num(x)} \cdot 1" for x in ids), p.grad_b[l - 1][j - 1], ids, "backward",
+                         "sum", l=l)
+                self.update_step(f"nb.l{l}.u{j}", N.b_new(l, j), f"b.l{l}.u{j}", f"gb.l{l}.u{j}", p.new_b[l - 1][j - 1],
+                                 l, self.spec.update_biases)
+        else:
+            ids = [f"delta.s{s}.l{l}.u{j}" for s in samples for j in units]
+            self.add(f"gb.l{l}", N.dE_db(l, None), " + ".join(self.steps_by_id[x].latex for x in ids),
+                     " + ".join(self.num(x) for x in ids), p.grad_b[l - 1][0], ids, "backward", "sum",
+                     note="a shared bias collects every unit's delta", l=l)
+            self.update_step(f"nb.l{l}", N.b_new(l, None), f"b.l{l}", f"gb.l{l}", p.new_b[l - 1][0], l,
+                             self.spec.update_biases)

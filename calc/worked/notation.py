@@ -1,0 +1,251 @@
+"""Naming schemes: one place maps (quantity, layer, unit, sample) to a text label and a LaTeX symbol.
+
+- mazur: i1, h1, o1, net_h1, out_o1, w1..w8 numbered by destination then source, E_total
+  (networks with exactly one hidden layer, as in Mazur's post)
+- layer: z(l)_j, a(l)_j, delta(l)_j, w(l)_i,j from unit i of layer l-1 to unit j of layer l (layer 0 = inputs)
+- hagan: n(l)_j, a(l)_j, s(l)_j sensitivities, W destination x source: w(l)_j,i
+A notation only renames; the step ids (calc.worked.steps) never change.
+"""
+from __future__ import annotations
+
+from calc.problem.spec import Spec
+
+NOTATIONS = ("mazur", "layer", "hagan")
+
+
+def default_notation(spec: Spec) -> str:
+    return "mazur" if len(spec.layers) == 2 else "layer"
+
+
+def available(spec: Spec) -> list[str]:
+    return list(NOTATIONS) if len(spec.layers) == 2 else ["layer", "hagan"]
+
+
+def _rm(name: str) -> str:
+    """Multi-letter names upright: \\mathrm{net}."""
+    return rf"\mathrm{{{name}}}" if len(name) > 1 else name
+
+
+def _d(num: str, den: str) -> str:
+    return rf"\frac{{\partial {num}}}{{\partial {den}}}"
+
+
+class Notation:
+    """Layer-indexed notation; subclasses rename."""
+    name = "layer"
+    z, a, dl = "z", "a", "delta"
+    z_tex, a_tex, dl_tex = "z", "a", r"\delta"
+    hint = ""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.n = spec.n_samples
+        self.L = len(spec.layers)
+
+    # --- suffixes -------------------------------------------------------------------------------
+    def sfx(self, s: int | None) -> str:
+        return f"[s{s}]" if s is not None and self.n > 1 else ""
+
+    def sfx_tex(self, s: int | None) -> str:
+        return rf"^{{[{s}]}}" if s is not None and self.n > 1 else ""
+
+    @staticmethod
+    def _ij(i: int, j: int, sep_tex: bool = False) -> tuple[str, str]:
+        wide = i > 9 or j > 9
+        return f"{i},{j}", (f"{i},{j}" if wide or sep_tex else f"{i}{j}")
+
+    # --- units ----------------------------------------------------------------------------------
+    def net(self, l: int, j: int, s: int | None = None) -> tuple[str, str]:
+        return f"{self.z}({l})_{j}{self.sfx(s)}", rf"{self.z_tex}^{{({l})}}_{{{j}}}{self.sfx_tex(s)}"
+
+    def out(self, l: int, j: int, s: int | None = None) -> tuple[str, str]:
+        if l == 0:
+            return self.x(j, s)
+        return f"{self.a}({l})_{j}{self.sfx(s)}", rf"{self.a_tex}^{{({l})}}_{{{j}}}{self.sfx_tex(s)}"
+
+    def x(self, j: int, s: int | None = None) -> tuple[str, str]:
+        return f"x_{j}{self.sfx(s)}", rf"x_{{{j}}}{self.sfx_tex(s)}"
+
+    def t(self, k: int, s: int | None = None) -> tuple[str, str]:
+        return f"t_{k}{self.sfx(s)}", rf"t_{{{k}}}{self.sfx_tex(s)}"
+
+    def w(self, l: int, i: int, j: int) -> tuple[str, str]:
+        txt, tex = self._ij(i, j)
+        return f"w({l})_{txt}", rf"w^{{({l})}}_{{{tex}}}"
+
+    def w_new(self, l: int, i: int, j: int) -> tuple[str, str]:
+        txt, tex = self.w(l, i, j)
+        return f"{txt}+", tex.replace(f"^{{({l})}}", f"^{{({l})+}}", 1)
+
+    def b(self, l: int, j: int | None) -> tuple[str, str]:
+        if j is None:
+            return f"b({l})", rf"b^{{({l})}}"
+        return f"b({l})_{j}", rf"b^{{({l})}}_{{{j}}}"
+
+    def b_new(self, l: int, j: int | None) -> tuple[str, str]:
+        txt, tex = self.b(l, j)
+        return f"{txt}+", tex.replace(f"^{{({l})}}", f"^{{({l})+}}", 1)
+
+    def eta(self) -> tuple[str, str]:
+        return "eta", r"\eta"
+
+    # --- loss -----------------------------------------------------------------------------------
+    def err(self, k: int, s: int | None = None) -> tuple[str, str]:
+        return f"E_{k}{self.sfx(s)}", rf"E_{{{k}}}{self.sfx_tex(s)}"
+
+    def loss_s(self, s: int) -> tuple[str, str]:
+        return f"E[s{s}]", rf"E^{{[{s}]}}"
+
+    def loss(self) -> tuple[str, str]:
+        return "E", "E"
+
+    def loss_after(self) -> tuple[str, str]:
+        return "E+", "E^{+}"
+
+    # --- derivatives ----------------------------------------------------------------------------
+    def _bare(self, sym: tuple[str, str]) -> tuple[str, str]:
+        return sym
+
+    def dE_dout(self, l: int, j: int, s: int | None = None) -> tuple[str, str]:
+        o, ot = self.out(l, j)
+        E, Et = self.loss()
+        return f"d{E}/d{o}{self.sfx(s)}", _d(Et, ot) + self.sfx_tex(s)
+
+    def dout_dnet(self, l: int, j: int, s: int | None = None) -> tuple[str, str]:
+        (o, ot), (z, zt) = self.out(l, j), self.net(l, j)
+        return f"d{o}/d{z}{self.sfx(s)}", _d(ot, zt) + self.sfx_tex(s)
+
+    def jac(self, l: int, k: int, j: int, s: int | None = None) -> tuple[str, str]:
+        (o, ot), (z, zt) = self.out(l, k), self.net(l, j)
+        return f"d{o}/d{z}{self.sfx(s)}", _d(ot, zt) + self.sfx_tex(s)
+
+    def delta(self, l: int, j: int, s: int | None = None) -> tuple[str, str]:
+        return f"{self.dl}({l})_{j}{self.sfx(s)}", rf"{self.dl_tex}^{{({l})}}_{{{j}}}{self.sfx_tex(s)}"
+
+    def term(self, l: int, i: int, j: int, s: int | None = None) -> tuple[str, str]:
+        """One term of the hidden sum dE/dout_i (layer l): delta_j of layer l+1 times w_ij of layer l+1."""
+        (d, dt), (w, wt) = self.delta(l + 1, j), self.w(l + 1, i, j)
+        return f"{d}*{w}{self.sfx(s)}", rf"{dt} {wt}{self.sfx_tex(s)}"
+
+    def dnet_dw(self, l: int, i: int, j: int, s: int | None = None) -> tuple[str, str]:
+        (z, zt), (w, wt) = self.net(l, j), self.w(l, i, j)
+        return f"d{z}/d{w}{self.sfx(s)}", _d(zt, wt) + self.sfx_tex(s)
+
+    def dE_dw(self, l: int, i: int, j: int, s: int | None = None) -> tuple[str, str]:
+        w, wt = self.w(l, i, j)
+        E, Et = self.loss() if s is None else self.loss_s(s)
+        return f"d{E}/d{w}", _d(Et, wt)
+
+    def dE_db(self, l: int, j: int | None, s: int | None = None) -> tuple[str, str]:
+        b, bt = self.b(l, j)
+        E, Et = self.loss() if s is None else self.loss_s(s)
+        return f"d{E}/d{b}", _d(Et, bt)
+
+
+class Hagan(Notation):
+    """Hagan et al.: n (net input), a, s = dF/dn (sensitivity); W is destination x source."""
+    name = "hagan"
+    z, a, dl = "n", "a", "s"
+    z_tex, a_tex, dl_tex = "n", "a", "s"
+    hint = "Hagan's notation writes W as destination x source: w(l)_j,i connects unit i to unit j."
+
+    def w(self, l: int, i: int, j: int) -> tuple[str, str]:
+        txt, tex = self._ij(j, i, sep_tex=True)
+        return f"w({l})_{txt}", rf"w^{{({l})}}_{{{tex}}}"
+
+    def x(self, j: int, s: int | None = None) -> tuple[str, str]:
+        return f"p_{j}{self.sfx(s)}", rf"p_{{{j}}}{self.sfx_tex(s)}"
+
+    def loss(self) -> tuple[str, str]:
+        return "F", "F"
+
+    def loss_s(self, s: int) -> tuple[str, str]:
+        return f"F[s{s}]", rf"F^{{[{s}]}}"
+
+    def loss_after(self) -> tuple[str, str]:
+        return "F+", "F^{+}"
+
+    def err(self, k: int, s: int | None = None) -> tuple[str, str]:
+        return f"F_{k}{self.sfx(s)}", rf"F_{{{k}}}{self.sfx_tex(s)}"
+
+
+class Mazur(Notation):
+    """Mazur's post: i1, h1, o1; net_h1, out_o1; w1.. numbered by destination then source; E_total."""
+    name = "mazur"
+
+    def unit(self, l: int, j: int) -> str:
+        return ("i", "h", "o")[l] + str(j)
+
+    def net(self, l, j, s=None):
+        u = self.unit(l, j)
+        return f"net_{u}{self.sfx(s)}", rf"\mathrm{{net}}_{{{u}}}{self.sfx_tex(s)}"
+
+    def out(self, l, j, s=None):
+        if l == 0:
+            return self.x(j, s)
+        u = self.unit(l, j)
+        return f"out_{u}{self.sfx(s)}", rf"\mathrm{{out}}_{{{u}}}{self.sfx_tex(s)}"
+
+    def x(self, j, s=None):
+        return f"i{j}{self.sfx(s)}", rf"i_{{{j}}}{self.sfx_tex(s)}"
+
+    def t(self, k, s=None):
+        return f"target_o{k}{self.sfx(s)}", rf"\mathrm{{target}}_{{o{k}}}{self.sfx_tex(s)}"
+
+    def _wnum(self, l: int, i: int, j: int) -> int:
+        sizes = self.spec.sizes
+        offset = sum(sizes[m] * sizes[m + 1] for m in range(l - 1))
+        return offset + (j - 1) * sizes[l - 1] + i
+
+    def w(self, l, i, j):
+        n = self._wnum(l, i, j)
+        return f"w{n}", rf"w_{{{n}}}"
+
+    def w_new(self, l, i, j):
+        n = self._wnum(l, i, j)
+        return f"w{n}+", rf"w_{{{n}}}^{{+}}"
+
+    def b(self, l, j):
+        if j is None:
+            return f"b{l}", rf"b_{{{l}}}"
+        u = self.unit(l, j)
+        return f"b_{u}", rf"b_{{{u}}}"
+
+    def b_new(self, l, j):
+        txt, tex = self.b(l, j)
+        return f"{txt}+", rf"{tex}^{{+}}"
+
+    def err(self, k, s=None):
+        return f"E_o{k}{self.sfx(s)}", rf"E_{{o{k}}}{self.sfx_tex(s)}"
+
+    def loss(self):
+        return "E_total", r"E_{\mathrm{total}}"
+
+    def loss_s(self, s):
+        return f"E_total[s{s}]", rf"E_{{\mathrm{{total}}}}^{{[{s}]}}"
+
+    def loss_after(self):
+        return "E_total+", r"E_{\mathrm{total}}^{+}"
+
+    def delta(self, l, j, s=None):
+        u = self.unit(l, j)
+        E, Et = self.loss()
+        return f"d{E}/dnet_{u}{self.sfx(s)}", _d(Et, rf"\mathrm{{net}}_{{{u}}}") + self.sfx_tex(s)
+
+    def term(self, l, i, j, s=None):
+        """Mazur's dE_o1/dout_h1 = dE_o1/dnet_o1 * dnet_o1/dout_h1 = delta_o1 * w5."""
+        o, h = self.unit(l + 1, j), self.unit(l, i)
+        return (f"dE_{o}/dout_{h}{self.sfx(s)}",
+                _d(rf"E_{{{o}}}", rf"\mathrm{{out}}_{{{h}}}") + self.sfx_tex(s))
+
+
+def make(spec: Spec, name: str | None = None) -> Notation:
+    name = name or default_notation(spec)
+    if name == "mazur":
+        if len(spec.layers) != 2:
+            name = "layer"
+        else:
+            return Mazur(spec)
+    if name == "hagan":
+        return Hagan(spec)
+    return Notation(spec)

@@ -1,0 +1,115 @@
+"""Spec -> the worked solution: calc.engine.numeric's arrays turned into ordered Steps (scalar view, then matrices).
+
+Order (as in Mazur's post): given values; forward (each net as its sum of products, each out); the loss
+(each output's error term, per-sample losses, the reduced total); backward from the output layer
+(dE/dout, dout/dnet, delta; each weight's dnet/dw, dE/dw and w+; each bias), then each hidden layer
+(dE/dout as a sum with one term per unit of the next layer); the loss after the update; the matrix view.
+Ops (how a step's value follows from its depends_on, replayed exactly by calc.symbolic.formulas):
+    given, affine, act, err, sum, mean, dloss, dact, jac, mul, sumprod, fused, update, copy, matrix
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from calc.worked import notation as nt
+from calc.engine.activations import ACTIVATIONS
+from calc.engine.numeric import Pass, run
+from calc.problem.spec import Problem, Spec
+from calc.worked.steps import Step, json_safe
+
+STEP_CAPS = {"layers": 6, "units": 16, "samples": 32, "steps": 30_000}
+
+
+def estimated_steps(spec: Spec) -> int:
+    """About how many scalar steps the worked solution has (per sample: nets, outs, factors, products)."""
+    sizes = spec.sizes
+    per_sample = sum(3 * a * b + 8 * b + (b * b if layer.activation == "softmax" else 0)
+                     for a, b, layer in zip(sizes, sizes[1:], spec.layers))
+    return spec.n_samples * per_sample
+
+
+@dataclass
+class Solution:
+    spec: Spec
+    run: Pass
+    steps: list[Step]
+    notation: nt.Notation
+    digits: int
+    warnings: list[Problem] = field(default_factory=list)
+    summarised: bool = False
+
+    @property
+    def index(self) -> dict[str, Step]:
+        if not hasattr(self, "_index"):
+            self._index = {s.id: s for s in self.steps}
+        return self._index
+
+    def by_label(self) -> dict[str, Step]:
+        return {s.label: s for s in self.steps}
+
+    def to_dict(self) -> dict:
+        """The result contract of `python -m calc solve --format json`."""
+        p, spec = self.run, self.spec
+        layers = []
+        for k, layer in enumerate(spec.layers):
+            gb = p.grad_b[k]
+            layers.append({
+                "net": json_safe(p.fwd.nets[k]), "out": json_safe(p.fwd.outs[k]), "delta": json_safe(p.deltas[k]),
+                "grad_weights": json_safe(p.grad_w[k]),
+                "grad_biases": None if gb is None else (json_safe(gb[0]) if layer.bias_mode == "shared"
+                                                        else json_safe(gb)),
+                "new_weights": json_safe(p.new_w[k]),
+                "new_biases": None if p.new_b[k] is None else (json_safe(p.new_b[k][0]) if layer.bias_mode == "shared"
+                                                               else json_safe(p.new_b[k])),
+            })
+        return {"loss": json_safe(p.loss), "loss_after": json_safe(p.loss_after), "layers": layers,
+                "steps": [s.as_dict() for s in self.steps],
+                "warnings": [w.as_dict() for w in self.warnings]}
+
+
+def over_caps(spec: Spec) -> list[str]:
+    over = []
+    if len(spec.layers) > STEP_CAPS["layers"]:
+        over.append(f"{len(spec.layers)} layers (step view: {STEP_CAPS['layers']})")
+    if max(spec.sizes) > STEP_CAPS["units"]:
+        over.append(f"{max(spec.sizes)} units in a layer (step view: {STEP_CAPS['units']})")
+    if spec.n_samples > STEP_CAPS["samples"]:
+        over.append(f"{spec.n_samples} samples (step view: {STEP_CAPS['samples']})")
+    if not over and estimated_steps(spec) > STEP_CAPS["steps"]:
+        over.append(f"about {estimated_steps(spec):,} scalar steps (step view: {STEP_CAPS['steps']:,})")
+    return over
+
+
+def solve(spec: Spec, notation: str | None = None, digits: int = 9, hook=None, variant=None) -> Solution:
+    """One forward and backward pass with every step; raises SpecError if the numbers overflow.
+
+    `variant` (calc.engine.numeric.Variant): a slip's switches, for the checker; None = the correct method."""
+    p = run(spec, hook=hook, variant=variant)
+    names = nt.make(spec, notation)
+    warnings = list(spec.warnings) + saturation_warnings(spec, p)
+    over = over_caps(spec)
+    if over:
+        warnings.append(Problem("steps", "summarised to the matrix view: " + ", ".join(over)))
+    from calc.worked.forward import Builder
+    b = Builder(spec, p, names, digits, scalar=not over)
+    steps = b.build()
+    return Solution(spec, p, steps, names, digits, warnings, summarised=bool(over))
+
+
+def saturation_warnings(spec: Spec, p: Pass) -> list[Problem]:
+    out = []
+    for k, layer in enumerate(spec.layers):
+        z, o = p.fwd.nets[k], p.fwd.outs[k]
+        act = ACTIVATIONS[layer.activation]
+        if act.saturates:
+            flat = act.df(z, o, layer.alpha) < 1e-6
+            for s, j in np.argwhere(flat)[:3]:
+                out.append(Problem(f"layers[{k}]", f"unit {j} (sample {s}) is saturated: net = {z[s, j]:.6g}, "
+                                                   f"{layer.activation}' = {act.df(z, o, layer.alpha)[s, j]:.3g}; "
+                                                   "its gradients vanish"))
+        if k == len(spec.layers) - 1 and layer.activation in ("sigmoid", "softmax") and np.any((o == 0) | (o == 1)):
+            out.append(Problem(f"layers[{k}]", "an output probability is exactly 0 or 1 in float64 (saturated): "
+                                               "dE/dout is unbounded there; the fused delta is used"))
+    return out
