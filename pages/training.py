@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -24,14 +25,10 @@ MAX_POINTS = 2000       # points drawn on the loss curve
 def loss_chart(history: list[float], log: bool) -> None:
     df = pd.DataFrame(tables.loss_curve(history, MAX_POINTS))
     positive = bool((df["loss"] > 0).all())
-    try:
-        import altair as alt
-        y = alt.Y("loss:Q", title="loss", scale=alt.Scale(type="log") if log and positive else alt.Undefined)
-        chart = alt.Chart(df).mark_line(color="#3b6fb6").encode(x=alt.X("update:Q", title="update"), y=y,
-                                                                tooltip=["update", "loss"])
-        st.altair_chart(chart, width="stretch")
-    except ImportError:
-        st.line_chart(df, x="update")
+    y = alt.Y("loss:Q", title="loss", scale=alt.Scale(type="log") if log and positive else alt.Undefined)
+    chart = alt.Chart(df).mark_line(color="#3b6fb6").encode(x=alt.X("update:Q", title="update"), y=y,
+                                                            tooltip=["update", "loss"])
+    st.altair_chart(chart, width="stretch")
 
 
 def main() -> None:
