@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from calc.export import generate as gen
-from calc.engine.activations import ACTIVATIONS
+from calc.maths.functions import ACTIVATIONS
 from calc.export import FORMATS, export
 from calc.export.cli import class_set, zip_bytes
 from calc.export.document import Options
-from calc.engine.losses import LOSSES
+from calc.maths.functions import LOSSES
 from pages import common as C
 
 MIME = {"md": "text/markdown", "tex": "application/x-tex", "ipynb": "application/x-ipynb+json", "csv": "text/csv"}

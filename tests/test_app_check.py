@@ -21,7 +21,7 @@ def test_editor_answers_keeps_filled_cells():
 
 
 def test_results_frame_marks_first_wrong():
-    rep = check(load_preset("mazur"), {"out_o1": "0.76", "E_o1": "0.28125"})
+    rep = check(load_preset("mazur"), {"out_o1": "0.78", "E_o1": "0.29645"})
     df = results_frame(rep)
     assert list(df["verdict"]) == ["wrong", "follows"] and list(df["first wrong"]) == ["yes", ""]
 
@@ -36,12 +36,12 @@ def _page() -> AppTest:
 def test_check_page_pasted_text():
     at = _page()
     at.radio(key="check_mode").set_value("Paste text").run()
-    at.text_area(key="check_text").set_value("out_o1 = 0.76\nE_o1 = 0.28125\nw5+ = 0.3589\n").run()
+    at.text_area(key="check_text").set_value("out_o1 = 0.78\nE_o1 = 0.29645\nw5+ = 0.3589\n").run()
     assert not at.exception
     res = next(d.value for d in at.dataframe if "verdict" in d.value.columns and "why" in d.value.columns)
     by = dict(zip(res["label"], res["verdict"]))
     assert by == {"out_o1": "wrong", "E_o1": "follows", "w5+": "right"}
-    assert any("out_o1 = 0.76" in t.value for t in at.text)
+    assert any("out_o1 = 0.78" in t.value for t in at.text)
 
 
 def test_check_page_label_typo_is_a_message():
@@ -59,7 +59,7 @@ def test_check_page_editor_column():
     from calc.worked.solve import solve
     labels = [s.label for s in solve(load_preset("mazur")).steps if s.kind not in ("matrix", "given")]
     row = labels.index("w5+")
-    at.session_state[key] = {"edited_rows": {row: {"your value": "0.3590"}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": {row: {"your value": "0.3620"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception
     res = next(d.value for d in at.dataframe if "why" in d.value.columns)

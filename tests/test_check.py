@@ -27,9 +27,13 @@ def test_verdicts_follow_the_digits_written():
     by, rep = one({"w5+": "0.3589"})
     assert by["w5+"].verdict == "right" and by["w5+"].note.startswith("rounded to 4 decimals")
     assert one({"w5+": "0.359"})[0]["w5+"].verdict == "right"
+    # 0.3590 is not 0.35891648 to 4 decimals, but every intermediate truncated to 4 decimals gives it (issue 11)
     by, rep = one({"w5+": "0.3590"})
-    assert by["w5+"].verdict == "wrong" and rep.first_wrong == "w5+"
+    assert by["w5+"].verdict == "rounded" and rep.first_wrong is None
+    assert by["w5+"].cause.startswith("hand calculation, truncated to 4 decimals")
     assert by["w5+"].given == "0.3590"      # the digits as written
+    by, rep = one({"w5+": "0.3620"})
+    assert by["w5+"].verdict == "wrong" and rep.first_wrong == "w5+"
 
 
 def test_truncation_is_rounded_not_right():
@@ -49,8 +53,8 @@ def test_scientific_and_fractions():
 
 
 def test_follows_from_an_earlier_wrong_value():
-    # out_o1 written 0.76 (wrong); E_o1 = 1/2 (0.01 - 0.76)^2 = 0.28125 follows from it
-    by, rep = one({"out_o1": "0.76", "E_o1": "0.28125", "dE_total/dout_o1": "0.75"})
+    # out_o1 written 0.78 (wrong: no slip or hand calculation gives it); E_o1 = 1/2 (0.01 - 0.78)^2 = 0.29645 follows
+    by, rep = one({"out_o1": "0.78", "E_o1": "0.29645", "dE_total/dout_o1": "0.77"})
     assert by["out_o1"].verdict == "wrong" and rep.first_wrong == "out_o1"
     assert by["E_o1"].verdict == "follows" and "out_o1" in by["E_o1"].cause
     assert by["dE_total/dout_o1"].verdict == "follows"
@@ -107,7 +111,7 @@ def test_cli_exit_codes_and_json(tmp_path):
     d = json.loads(out)
     assert set(d) == {"results", "first_wrong"} and d["first_wrong"] is None
     assert all(set(r) == {"label", "given", "expected", "verdict", "cause"} for r in d["results"])
-    rc, out, _ = _cli(tmp_path, "out_o1 = 0.76\nE_o1 = 0.28125\nw5+ = 0.3590\n", "--format", "json")
+    rc, out, _ = _cli(tmp_path, "out_o1 = 0.78\nE_o1 = 0.29645\nw5+ = 0.3590\n", "--format", "json")
     d = json.loads(out)
     assert rc == 1 and d["first_wrong"] == "out_o1"
     by = {r["label"]: r for r in d["results"]}

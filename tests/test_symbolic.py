@@ -15,7 +15,7 @@ import pytest
 import sympy
 
 from calc.symbolic import formulas as sy
-from calc.engine.activations import ACTIVATIONS
+from calc.maths.functions import ACTIVATIONS
 from calc.symbolic.exact import annotate_json, exact_solution, show
 from calc.presets import load_preset, preset_ids
 from calc.worked.solve import solve

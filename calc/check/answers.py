@@ -33,6 +33,7 @@ class Given:
     ulp: float | None
     decimals: int | None            # digits after the point of a plain decimal (no exponent)
     precision: str                  # "4 decimals", "3 significant digits", "exactly"
+    sig_digits: int | None = None   # significant digits written (None: exact)
 
 
 def read_given(text: str, where: str = "") -> Given:
@@ -47,10 +48,10 @@ def read_given(text: str, where: str = "") -> Given:
     if m.group(3) is None and exp == 0:
         return Given(raw, num.value, None, None, "exactly")   # an integer: exact
     ulp = 10.0 ** (exp - dec)
-    if m.group(4) is None:
-        return Given(raw, num.value, ulp, dec, f"{dec} decimal{'s' if dec != 1 else ''}")
     sig = len((m.group(2) + (m.group(3) or "")).lstrip("0")) or 1
-    return Given(raw, num.value, ulp, None, f"{sig} significant digit{'s' if sig != 1 else ''}")
+    if m.group(4) is None:
+        return Given(raw, num.value, ulp, dec, f"{dec} decimal{'s' if dec != 1 else ''}", sig)
+    return Given(raw, num.value, ulp, None, f"{sig} significant digit{'s' if sig != 1 else ''}", sig)
 
 
 def compare(g: Given, v: float | None) -> str | None:

@@ -35,6 +35,7 @@ class Diagnoser:
         self.verdicts: dict[str, str] = {}
         self._singles = sl.candidates(spec, notation)
         self._pairs: list | None = None
+        self.exact_pinned = sl.EXACT_PINNED
 
     # -- helpers ----------------------------------------------------------------------------------
     def values(self, cand: sl.Candidate, pinned: bool) -> dict[str, float]:
@@ -95,19 +96,54 @@ class Diagnoser:
             return self.result(e, v, "wrong", why + (f"; two adjacent digits transposed ({t})" if t else ""),
                                slips=["digits_transposed"] if t else [])
         ups = sorted(self.frontier(sid), key=self.order.get)
-        if ups:
-            pv = self.values(sl.EXACT, True).get(sid)
-            how = compare(g, pv)
-            if how:
-                bad = [u for u in ups if self.verdicts.get(u) in ("wrong", "follows")]
-                if bad:
-                    yours = ", ".join(f"{self.by_id[u].label} = {self.by_id[u].given.text}" for u in bad[-3:])
-                    return self.result(e, v, "follows", f"follows from your {yours} (it is {show(pv)} with your "
-                                                         "numbers: not a second mistake)", reproduced=pv)
-                used = ", ".join(f"{self.by_id[u].label} = {self.by_id[u].given.text}" for u in ups[-3:])
-                return self.result(e, v, "rounded", f"computed from your rounded {used} it is {show(pv)}: "
-                                                    "rounding intermediates is not a mistake", reproduced=pv)
+        bad = [u for u in ups if self.verdicts.get(u) in ("wrong", "follows")]
+        if ups:     # 1. what the student's own earlier numbers give, worked exactly
+            pv = self.values(self.exact_pinned, True).get(sid)
+            if compare(g, pv):
+                return self._from_yours(e, v, pv, ups, bad, "")
+        hit = self._hand(sid, g, pinned_ok=bool(ups))     # 2. a hand calculation (not a mistake)
+        if hit:
+            c, pv, pinned = hit
+            if pinned and ups:
+                return self._from_yours(e, v, pv, ups, bad, f", worked by {c.text}")
+            return self.result(e, v, "rounded", f"{c.text}: it gives {show(pv)} (rounding intermediates is "
+                                                "not a mistake)", slips=c.slips, reproduced=pv)
         return self.diagnose(e, v)
+
+    def _from_yours(self, e: Entry, v, pv, ups: list[str], bad: list[str], how: str) -> Result:
+        """A value that the student's own earlier numbers give: follows from a wrong one, else rounded."""
+        if bad:
+            yours = ", ".join(f"{self.by_id[u].label} = {self.by_id[u].given.text}" for u in bad[-3:])
+            return self.result(e, v, "follows", f"follows from your {yours} (it is {show(pv)} with your "
+                                                f"numbers{how}: not a second mistake)", reproduced=pv)
+        used = ", ".join(f"{self.by_id[u].label} = {self.by_id[u].given.text}" for u in ups[-3:])
+        return self.result(e, v, "rounded", f"computed from your rounded {used}{how} it is {show(pv)}: "
+                                            "rounding intermediates is not a mistake", reproduced=pv)
+
+    def _hand(self, sid: str, g: Given, pinned_ok: bool):
+        """(candidate, value, pinned?) of the first hand calculation that gives g: rounded or truncated to k
+        decimals or k significant digits, k from the digits written (at least 2) to 9; the student's own earlier
+        numbers first."""
+        for c in self.hand_candidates(g):
+            for pin in ((True, False) if pinned_ok else (False,)):
+                pv = self.values(c, pin).get(sid)
+                if compare(g, pv):
+                    return c, pv, pin
+        return None
+
+    def hand_candidates(self, g: Given) -> list:
+        sig = g.sig_digits or 2
+        dec = g.decimals if g.decimals is not None else 2
+        out = []
+        for unit, lo in (("decimals", max(2, dec)), ("digits", max(2, sig))):
+            for k in range(lo, 10):
+                for trunc in (True, False):
+                    for calc in (False, True):
+                        key = ("hand", k, trunc, unit, calc)
+                        if key not in self._cache:
+                            self._cache[key] = sl.rounding(k, trunc, unit, calc)
+                        out.append(self._cache[key])
+        return out
 
     def diagnose(self, e: Entry, v: float) -> Result:
         """Tiers, simplest first; a slip is tried on the student's own earlier numbers before on the exact ones."""
@@ -117,15 +153,6 @@ class Diagnoser:
         hit = self._best(self._singles, sid, g)
         if hit:
             return self._slip(e, v, *hit)
-        # 2. intermediates rounded or truncated to k decimals: not a mistake
-        for k in range(max(1, g.decimals or 1), 13):
-            for trunc in (False, True):
-                c = self._rounding(k, trunc)
-                for pin in (True, False):
-                    pv = self.values(c, pin).get(sid)
-                    if compare(g, pv) and (pin or self._respects(c, sid)):
-                        return self.result(e, v, "rounded", f"{c.text}: it gives {show(pv)}", slips=c.slips,
-                                           reproduced=pv)
         # 3. the right value (or what the student's own numbers give) with two adjacent digits transposed
         for bv in (v, pinned):
             t = bv is not None and transposed(g, bv)
@@ -186,12 +213,6 @@ class Diagnoser:
         """How many of the student's values this candidate reproduces (the most consistent explanation wins)."""
         vals = self.values(c, True)
         return sum(1 for e in self.entries if compare(e.given, vals.get(e.ref.step_id)))
-
-    def _rounding(self, k: int, trunc: bool) -> sl.Candidate:
-        key = ("round", k, trunc)
-        if key not in self._cache:
-            self._cache[key] = sl.rounding(k, trunc)
-        return self._cache[key]
 
     def _because(self, c: sl.Candidate, pv: float, g: Given) -> str:
         how = compare(g, pv)

@@ -1,7 +1,12 @@
-"""The catalogue of slips: each one a variant of the one engine (a changed spec, a switch of
-calc.engine.numeric.Variant, or a rounding hook), never a second engine.
+"""The catalogue of slips: each one a transformation of the problem, of the function tables or of the arithmetic
+that the one engine (calc.engine.numeric) then runs; the engine itself has no slip switches.
 
-evaluate(candidate, pins, steps) runs calc.engine.numeric with the candidate's switches and a tap that records every
+    a changed spec        sequential order, ln for log10, eta missing, a weight matrix transposed, ...
+    a changed record      sigma' taken at net (f' fed the net), the 1/2 missing (e_k times 2), softmax as z / sum z
+    a tap                 the bias forgotten in net, the update added, a shared bias given one unit's delta
+    an arithmetic         a hand calculation: every result rounded or truncated to k decimals / digits (not a slip)
+
+evaluate(candidate, pins, steps) runs calc.engine.numeric with the candidate's method and a tap that records every
 intermediate *before* the student's own numbers (pins) replace it, so one run gives, for every step, the value
 that follows from the student's earlier values: value(step) = op(the student's values of its dependencies).
 Value-level slips (digits transposed, an addition slip, a digit miscopied, one update too many or too few)
@@ -16,9 +21,13 @@ from typing import Callable
 
 import numpy as np
 
-from calc.worked import notation as nt
-from calc.engine.numeric import Variant, run
+from calc.engine.method import Method
+from calc.engine.numeric import run
+from calc.engine.typed import leaves
+from calc.maths.arith import FLOAT, Exact, Hand, Rounding
+from calc.maths.functions import ACTIVATIONS, LOSSES
 from calc.problem.spec import Spec
+from calc.worked import notation as nt
 
 # slip id -> what the student did (the catalogue; the order is the order of preference)
 CATALOGUE: dict[str, str] = {
@@ -61,8 +70,8 @@ class Candidate:
     text: str
     changes: dict = field(default_factory=dict)         # Spec fields (e.g. update_order, log_base, loss)
     layer_changes: dict = field(default_factory=dict)   # {layer index: {"weights": array}}
-    switches: dict = field(default_factory=dict)        # calc.engine.numeric.Variant fields
-    hook: Callable | None = None
+    switches: dict = field(default_factory=dict)        # record and tap transformations (see method())
+    arith: object = None                                # a hand calculation's arithmetic (None: float64)
 
     def spec(self, spec: Spec) -> Spec:
         """The problem as the student worked it."""
@@ -75,11 +84,56 @@ class Candidate:
             spec = dataclasses.replace(spec, layers=tuple(layers))
         return spec
 
-    def variant(self, tap=None) -> Variant:
-        return Variant(**self.switches, tap=tap)
+    def method(self, spec: Spec, tap=None) -> Method:
+        """The engine's method for this candidate: its records replaced, its taps before the student's pins."""
+        return method(spec, self.switches, tap)
+
+
+def _with(record, **kw):
+    return dataclasses.replace(record, **kw)
+
+
+def method(spec: Spec, sw: dict, pin_tap=None) -> Method:
+    """Function tables and taps that reproduce the switches `sw`; `pin_tap` (the student's numbers) sees last."""
+    acts, losses = dict(ACTIVATIONS), dict(LOSSES)
+    if sw.get("dact_at_net"):       # f'(x) fed the net where it is written in out: x (1 - x) of the net input
+        acts = {k: a if a.in_net else _with(a, DF=lambda A, z, o, al, f=a.DF: f(A, z, z, al)) for k, a in acts.items()}
+    if sw.get("softmax_linear"):
+        acts["softmax"] = _with(acts["softmax"], F=lambda A, z, al: z / A.rowsum(z))
+    if sw.get("softmax_diagonal"):
+        acts["softmax"] = _with(acts["softmax"], jacobian=False)
+    ts, ds = sw.get("term_scale", 1.0), sw.get("dout_scale", 1.0) * sw.get("target_sign", 1.0)
+    if ts != 1.0 or ds != 1.0:
+        lo = losses[spec.loss]
+        losses[spec.loss] = _with(lo, term=lambda A, t, o, logs, m, lf, f=lo.term: f(A, t, o, logs, m, lf) * ts,
+                                  dout=lambda A, t, o, m, lf, f=lo.dout: f(A, t, o, m, lf) * ds)
+    seen: dict = {}
+    no_bias = not sw.get("bias_in_net", True)
+    added = sw.get("update_sign", 1.0) < 0
+    unit = sw.get("shared_bias_unit")
+
+    def tap(name, k, arr):
+        layer = spec.layers[k] if k < len(spec.layers) else None
+        if name == "net" and no_bias and layer is not None and layer.biases is not None:
+            arr = arr - layer.biases
+        elif name == "delta":
+            seen[k] = arr
+        elif name == "gb" and unit is not None and layer.bias_mode == "shared":
+            d = seen[k]
+            arr = np.array([d[:, min(unit, layer.units - 1)].sum()], dtype=d.dtype)
+        elif added and name == "nw":            # w + eta dE/dw = 2 w - (w - eta dE/dw)
+            arr = 2 * layer.weights - arr
+        elif added and name == "nb" and spec.update_biases:
+            arr = 2 * layer.biases - arr
+        return arr if pin_tap is None else pin_tap(name, k, arr)
+
+    return Method(acts, losses, tap, by_chain=True)
 
 
 EXACT = Candidate((), "the correct method")
+# the correct method worked in exact arithmetic, for values that follow from a student's own written decimals
+# (0.7514 - 0.01 is exactly 0.7414, never 0.74139999999999995)
+EXACT_PINNED = Candidate((), "the correct method, exactly", arith=Exact(40))
 
 
 def candidates(spec: Spec, notation: str | None = None) -> list[Candidate]:
@@ -175,13 +229,11 @@ def pairs(cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
-def rounding(k: int, truncate: bool) -> Candidate:
-    """Every intermediate rounded (or truncated) to k decimals, as a hand calculation does."""
-    f = 10.0 ** k
-    hook = (lambda a: np.trunc(np.asarray(a) * f) / f) if truncate else (lambda a: np.round(a, k))
-    how = "truncated" if truncate else "rounded"
-    return Candidate(("rounding",), f"intermediates {how} to {k} decimals (a hand calculation, not a mistake)",
-                     hook=hook)
+def rounding(k: int, truncate: bool, unit: str = "decimals", calculator: bool = False) -> Candidate:
+    """A hand calculation: every result rounded half up (or truncated) to k decimals or k significant digits, in
+    decimal arithmetic (0.3925 stays 0.3925); `calculator`: sigmoid from one key, rounded once."""
+    A = Hand(Rounding(k, "truncate" if truncate else "round", unit), calculator)
+    return Candidate(("rounding",), A.describe(), arith=A)
 
 
 # ---- running a candidate ---------------------------------------------------------------------------
@@ -260,25 +312,28 @@ def evaluate(spec: Spec, cand: Candidate, step_ids: list[str], pins: dict[str, f
             slots.setdefault(slot[:2], []).append((slot[2], v))
     rec: dict[tuple[str, int], np.ndarray] = {}
 
+    A = cand.arith or FLOAT
+
     def tap(name, k, arr):
-        arr = np.array(arr, dtype=float)
+        arr = np.array(arr, dtype=float) if A is FLOAT else np.array(arr, dtype=object)
         rec[(name, k)] = arr
         if (name, k) in slots:
             arr = arr.copy()
             for idx, v in slots[(name, k)]:
-                arr[idx] = v
+                arr[idx] = v if A is FLOAT else A.const(v)
         return arr
 
     try:
         with np.errstate(all="ignore"):
-            p = run(spec, hook=cand.hook, variant=cand.variant(tap))
-    except (ValueError, FloatingPointError, ZeroDivisionError, IndexError):
+            p = run(spec, method=cand.method(spec, tap), A=A)
+    except (ValueError, FloatingPointError, ZeroDivisionError, IndexError, ArithmeticError, TypeError):
         return {}
-    return _values(spec, p, rec, step_ids)
+    return _values(spec, p, rec, step_ids, A)
 
 
-def _values(spec: Spec, p, rec, step_ids: list[str]) -> dict[str, float]:
+def _values(spec: Spec, p, rec, step_ids: list[str], A=FLOAT) -> dict[str, float]:
     out: dict[str, float] = {}
+    x_in = leaves(spec, A).inputs
     lw = [layer.weights for layer in spec.layers]
     for sid in step_ids:
         kind, q = parse_id(sid)
@@ -305,10 +360,10 @@ def _values(spec: Spec, p, rec, step_ids: list[str]) -> dict[str, float]:
                 jac = p.jacobians[l - 1]
                 v = d @ jac[s - 1][:, u - 1] if jac is not None else d[u - 1] * p.dout_dnet[l - 1][s - 1, u - 1]
             elif kind == "dnet":
-                a = spec.inputs if l == 1 else p.fwd.outs[l - 2]
+                a = x_in if l == 1 else p.fwd.outs[l - 2]
                 v = a[s - 1, i - 1]
             elif kind == "gw" and s is not None:
-                a = spec.inputs if l == 1 else p.fwd.outs[l - 2]
+                a = x_in if l == 1 else p.fwd.outs[l - 2]
                 v = p.deltas[l - 1][s - 1, u - 1] * a[s - 1, i - 1]
             else:
                 slot = _pin_slot(sid, spec)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calc.engine.activations import ACTIVATIONS
+from calc.maths.functions import ACTIVATIONS
 
 PRELU_ALPHA = 0.25           # PReLU's learnable slope, shown at PyTorch's initial value
 VANISH = 0.01                # f' below this counts as vanished

@@ -1,4 +1,4 @@
-"""Forward, backward and update in float64 NumPy: the numbers every step of the worked solution shows.
+"""Forward, backward and update over any arithmetic: the one engine behind every number the product shows.
 
 Notation (samples in rows): Z_l = A_{l-1} W_l + b_l, A_l = f_l(Z_l), A_0 = X.
     delta_L = dE/dZ_L  (fused where the loss and output activation simplify, else dE/dA_L * f'(Z_L))
@@ -7,47 +7,26 @@ Notation (samples in rows): Z_l = A_{l-1} W_l + b_l, A_l = f_l(Z_l), A_0 = X.
     dE/dW_l = A_{l-1}^T delta_l ; dE/db_l = colsum(delta_l) (a shared bias: the sum of those)
     W_l+ = W_l - eta dE/dW_l
 E is the reduced loss: delta carries the 1/n of a mean over n samples and the 1/ln 10 of log base 10.
-`hook` (optional) is applied to every intermediate array, e.g. to round as a hand calculation does.
-`variant` (optional, calc.check.check's slips): switches that reproduce a student's slip, and a `tap` that sees every
-named intermediate (and may replace entries with the student's own numbers). None = the correct method.
+`A` is the arithmetic (calc.maths.arith): float64 by default; Exact and Hand run the very same lines on the
+numbers as typed. `method` (calc.engine.method.Method) says which function tables to use and may observe every
+intermediate (the checker's slips and pinned values are built from it, in calc.check.slips).
+Kinks are decided in the arithmetic of the typed numbers: where float64 puts a net a rounding error away from
+a kink that the typed decimals put exactly on it, the exact branch is taken and a warning says so.
 """
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from calc.engine.activations import ACTIVATIONS, softmax_jacobian, softmax_vjp
-from calc.engine.losses import LOSSES, fused_delta
-from calc.problem.spec import Problem, Spec, SpecError
+from calc.engine.method import CORRECT, Method
+from calc.engine.typed import kink_warnings, leaves, snap_kinks
+from calc.maths.arith import FLOAT
+from calc.maths.functions import fused_delta, output_logs, softmax_jacobian, softmax_vjp
+from calc.problem.model import Problem, Spec, SpecError
 
 Hook = Callable[[np.ndarray], np.ndarray]
-Tap = Callable[[str, int, np.ndarray], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Variant:
-    """Switches of the one engine that reproduce a known slip; the defaults are the correct method.
-
-    tap(name, layer, array) -> array sees each intermediate after the hook: names net, out, err, loss_s, dout,
-    act, delta, term (hidden sums: samples x units x next units), gw, gb, nw, nb.
-    """
-    dact_at_net: bool = False       # f'(x) with net in place of out: x (1 - x) applied to the net input
-    term_scale: float = 1.0         # each output's error term times this (the 1/2 missing: 2)
-    dout_scale: float = 1.0         # dE/dout times this (the 2 of the square not cancelled: 2)
-    target_sign: float = 1.0        # -1: (target - out) with the sign flipped at the output
-    update_sign: float = 1.0        # -1: w + eta dE/dw
-    bias_in_net: bool = True        # False: the bias forgotten in net
-    shared_bias_unit: int | None = None   # a shared bias updated with the delta of this one unit (0-based)
-    softmax_linear: bool = False    # softmax as z / sum(z), no exponentials
-    softmax_diagonal: bool = False  # only the diagonal of the softmax Jacobian in the backward pass
-    tap: Tap | None = None
-
-
-def _tap(v: Variant | None, name: str, k: int, arr):
-    return arr if v is None or v.tap is None else v.tap(name, k, arr)
 
 
 @dataclass
@@ -56,7 +35,8 @@ class Forward:
     outs: list[np.ndarray]
     terms: np.ndarray               # samples x outputs: each output's error term e_k (log factor included)
     sample_loss: np.ndarray         # samples: E_s = sum_k e_k
-    loss: float                     # reduced over samples (sum or mean)
+    loss: object                    # reduced over samples (sum or mean); a float in float64
+    kinks: list[Problem] = field(default_factory=list)   # nets the typed numbers put exactly on a kink
 
 
 @dataclass
@@ -73,55 +53,83 @@ class Pass:
     grad_b: list[np.ndarray | None]  # per unit (units,), shared (1,), or None
     new_w: list[np.ndarray]
     new_b: list[np.ndarray | None]
-    loss_after: float
+    loss_after: object
+    A: object = FLOAT
 
     @property
-    def loss(self) -> float:
+    def loss(self):
         return self.fwd.loss
 
 
-def _ident(a: np.ndarray) -> np.ndarray:
+def _ident(a):
     return a
 
 
+def _errstate():
+    return np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore")
+
+
 def forward(spec: Spec, weights=None, biases=None, x=None, t=None, hook: Hook | None = None,
-            check: bool = True, variant: Variant | None = None) -> Forward:
+            check: bool = True, method: Method = CORRECT, A=FLOAT) -> Forward:
     """Z_l = A_{l-1} W_l + b_l ; A_l = f_l(Z_l); then each output's error term and the reduced loss."""
-    h = hook or _ident
-    weights = weights if weights is not None else [layer.weights for layer in spec.layers]
-    biases = biases if biases is not None else [layer.biases for layer in spec.layers]
-    a = spec.inputs if x is None else x
-    t = spec.targets if t is None else t
-    nets, outs = [], []
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+    h, m = hook or _ident, method
+    given = leaves(spec, A) if (weights is None or x is None or t is None) else None
+    weights = weights if weights is not None else given.weights
+    biases = biases if biases is not None else given.biases
+    a = given.inputs if x is None else x
+    t = given.targets if t is None else t
+    alphas = given.alphas if given is not None else leaves(spec, A).alphas
+    nets, outs, kinks = [], [], []
+    with _errstate():
         for k, layer in enumerate(spec.layers):
             z = a @ weights[k]
-            if biases[k] is not None and (variant is None or variant.bias_in_net):
+            if biases[k] is not None:
                 z = z + biases[k]
-            z = _tap(variant, "net", k, h(z))
-            act = ACTIVATIONS[layer.activation]
-            if variant is not None and variant.softmax_linear and layer.activation == "softmax":
-                a = _tap(variant, "out", k, h(z / np.sum(z, axis=-1, keepdims=True)))
-            else:
-                a = _tap(variant, "out", k, h(act.f(z, layer.alpha)))
-            if check:
+            act = m.activations[layer.activation]
+            if act.kink and A is FLOAT and x is None and weights is None:
+                z, found = snap_kinks(spec, k, z, a, weights[k], biases[k])
+                kinks += kink_warnings(spec, k, found)
+            z = m.see("net", k, h(z))
+            a = m.see("out", k, h(act.F(A, z, alphas[k])))
+            if check and A is FLOAT:
                 _finite(z, f"layers[{k}]", "net")
                 _finite(a, f"layers[{k}]", "out")
             nets.append(z)
             outs.append(a)
-        loss = LOSSES[spec.loss]
-        out_act = spec.layers[-1].activation
-        if variant is None:
-            terms = h(loss.term(t, outs[-1], nets[-1], out_act, spec.log_factor))
-        else:  # logs of the outputs as computed (they may be a student's own numbers, or a linear "softmax")
-            out_act = "linear"
-            terms = _tap(variant, "err", 0, h(loss.term(t, outs[-1], nets[-1], out_act, spec.log_factor)
-                                              * variant.term_scale))
-        sample_loss = _tap(variant, "loss_s", 0, h(terms.sum(axis=1)))
-        total = float(sample_loss.mean() if spec.reduction == "mean" else sample_loss.sum())
-    if check and not np.isfinite(total):
+        loss = m.losses[spec.loss]
+        out_act = m.activations[spec.layers[-1].activation]
+        n_out = t.shape[-1]
+        lf = log_factor(spec, A)
+        if m.by_chain:      # logs of the outputs as computed (they may be a student's own numbers)
+            def logs():
+                return A.log(outs[-1]), A.log(1 - outs[-1])
+        else:
+            def logs():
+                return output_logs(A, out_act, nets[-1], outs[-1])
+        terms = m.see("err", 0, h(_guard_logs(A, loss.term(A, t, outs[-1], logs, n_out, lf))))
+        sample_loss = m.see("loss_s", 0, h(A.rowsum(terms)[..., 0]))
+        total = sample_loss.sum()
+        if spec.reduction == "mean":
+            total = total / spec.n_samples
+        if A is FLOAT:
+            total = float(total)
+    if check and A is FLOAT and not np.isfinite(total):
         raise SpecError([Problem("loss", "the loss overflows float64: scale the inputs or weights down")])
-    return Forward(nets, outs, terms, sample_loss, total)
+    return Forward(nets, outs, terms, sample_loss, total, kinks)
+
+
+def _guard_logs(A, terms):
+    """float64: a log of an output rounded to exactly 0 gives a huge but finite term (ln of the smallest double)."""
+    if A is FLOAT and not np.all(np.isfinite(terms)):
+        return np.where(np.isnan(terms), np.inf, terms)
+    return terms
+
+
+def log_factor(spec: Spec, A=FLOAT):
+    """1 / ln(base) for bce and cce in log base 10, else 1 (in the arithmetic A)."""
+    if spec.log_base == "10" and spec.loss in ("bce", "cce"):
+        return 1 / A.ln10()
+    return A.const(1)
 
 
 def _finite(arr: np.ndarray, where: str, what: str):
@@ -131,57 +139,44 @@ def _finite(arr: np.ndarray, where: str, what: str):
                                         f"({arr[s, j]}): scale the inputs or weights down")])
 
 
-def output_delta(spec: Spec, fwd: Forward, hook: Hook | None = None,
-                 variant: Variant | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, bool]:
+def output_delta(spec: Spec, fwd: Forward, t, hook: Hook | None = None, method: Method = CORRECT, A=FLOAT):
     """(dE/dout, f'(net) diagonal, delta, Jacobian or None, fused?) for the output layer of the reduced loss."""
-    h = hook or _ident
-    if variant is not None:
-        return _output_delta_variant(spec, fwd, h, variant)
+    h, m = hook or _ident, method
     layer = spec.layers[-1]
-    t, o, z = spec.targets, fwd.outs[-1], fwd.nets[-1]
-    scale = 1.0 / spec.n_samples if spec.reduction == "mean" else 1.0
-    lf = spec.log_factor
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        d_out = h(LOSSES[spec.loss].dout(t, o, lf) * scale)
-        act = ACTIVATIONS[layer.activation]
-        d_act = h(act.df(z, o, layer.alpha))
-        jac = softmax_jacobian(o) if layer.activation == "softmax" else None
-        fused = fused_delta(spec.loss, layer.activation, t, o, lf)
-        if fused is not None:
-            return d_out, d_act, h(fused * scale), jac, True
-        delta = softmax_vjp(d_out, o) if jac is not None else d_out * d_act
-    if not np.all(np.isfinite(delta)):
+    o, z = fwd.outs[-1], fwd.nets[-1]
+    L = len(spec.layers) - 1
+    scale = A.const(1) / spec.n_samples if spec.reduction == "mean" else A.const(1)
+    lf = log_factor(spec, A)
+    act = m.activations[layer.activation]
+    alpha = leaves(spec, A).alphas[L]
+    with _errstate():
+        d_out = m.see("dout", L, h(_inf_if_bad(A, m.losses[spec.loss].dout(A, t, o, t.shape[-1], lf) * scale)))
+        d_act = m.see("act", L, h(act.DF(A, z, o, alpha)))
+        jac = softmax_jacobian(A, o) if act.vector else None
+        fused = fused_delta(A, spec.loss, layer.activation, t, o, lf)
+        if fused is not None and not m.by_chain:
+            return d_out, d_act, m.see("delta", L, h(fused * scale)), jac, True
+        delta = softmax_vjp(A, d_out, o) if act.vector and act.jacobian else d_out * d_act
+        if fused is not None and A is FLOAT and not np.all(np.isfinite(delta)):
+            delta = fused * scale
+    if A is FLOAT and not np.all(np.isfinite(delta)):
         raise SpecError([Problem("loss", f"{spec.loss} on a saturated {layer.activation} output (a probability of "
                                          "exactly 0 or 1) has an unbounded gradient here")])
-    return d_out, d_act, h(delta), jac, False
+    return d_out, d_act, m.see("delta", L, h(delta)), jac, fused is not None
 
 
-def _output_delta_variant(spec: Spec, fwd: Forward, h: Hook, v: Variant):
-    """As output_delta, with the slip switches; delta by the chain rule (so a student's dE/dout carries through)."""
-    layer = spec.layers[-1]
-    t, o, z = spec.targets, fwd.outs[-1], fwd.nets[-1]
-    scale = (1.0 / spec.n_samples if spec.reduction == "mean" else 1.0) * v.dout_scale * v.target_sign
-    lf = spec.log_factor
-    L = len(spec.layers) - 1
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        d_out = _tap(v, "dout", L, h(LOSSES[spec.loss].dout(t, o, lf) * scale))
-        d_act = _tap(v, "act", L, h(ACTIVATIONS[layer.activation].df(z, z if v.dact_at_net else o, layer.alpha)))
-        jac = softmax_jacobian(o) if layer.activation == "softmax" else None
-        fused = fused_delta(spec.loss, layer.activation, t, o, lf)
-        if jac is not None and not v.softmax_diagonal:
-            delta = softmax_vjp(d_out, o)
-        else:
-            delta = d_out * d_act
-        if fused is not None and not np.all(np.isfinite(delta)):
-            delta = fused * scale
-    return d_out, d_act, _tap(v, "delta", L, h(delta)), jac, fused is not None
+def _inf_if_bad(A, d):
+    """float64: dE/dout is unbounded (inf) where an output probability is exactly 0 or 1."""
+    if A is FLOAT:
+        return np.where(np.isfinite(d), d, np.inf)
+    return d
 
 
-def backward(spec: Spec, fwd: Forward, hook: Hook | None = None, variant: Variant | None = None) -> Pass:
+def backward(spec: Spec, fwd: Forward, hook: Hook | None = None, method: Method = CORRECT, A=FLOAT) -> Pass:
     """Deltas layer by layer from the output, gradients, updates, and the loss after the update."""
-    h = hook or _ident
+    h, m = hook or _ident, method
+    g = leaves(spec, A)
     L = len(spec.layers)
-    eta = spec.learning_rate
     dE_dout: list = [None] * L
     dout_dnet: list = [None] * L
     jacs: list = [None] * L
@@ -191,53 +186,49 @@ def backward(spec: Spec, fwd: Forward, hook: Hook | None = None, variant: Varian
     grad_b: list = [None] * L
     new_w: list = [None] * L
     new_b: list = [None] * L
-    v = variant
-    sign = 1.0 if v is None else v.update_sign
-    dE_dout[-1], dout_dnet[-1], deltas[-1], jacs[-1], fused = output_delta(spec, fwd, h, v)
-    for k in range(L - 1, -1, -1):
-        layer = spec.layers[k]
-        a_prev = spec.inputs if k == 0 else fwd.outs[k - 1]
-        grad_w[k] = _tap(v, "gw", k, h(a_prev.T @ deltas[k]))
-        if layer.bias_mode == "unit":
-            grad_b[k] = _tap(v, "gb", k, h(deltas[k].sum(axis=0)))
-        elif layer.bias_mode == "shared":
-            one = v is not None and v.shared_bias_unit is not None
-            d = deltas[k][:, min(v.shared_bias_unit, layer.units - 1)] if one else deltas[k]
-            grad_b[k] = _tap(v, "gb", k, h(np.array([d.sum()])))
-        new_w[k] = _tap(v, "nw", k, h(layer.weights - sign * eta * grad_w[k]))
-        if layer.biases is None:
-            new_b[k] = None
-        elif spec.update_biases:
-            step = grad_b[k] if layer.bias_mode == "unit" else np.full(layer.units, grad_b[k][0])
-            new_b[k] = _tap(v, "nb", k, h(layer.biases - sign * eta * step))
-        else:
-            new_b[k] = _tap(v, "nb", k, layer.biases.copy())
-        if k == 0:
-            break
-        back_w[k] = new_w[k] if spec.update_order == "sequential" else layer.weights
-        prev = spec.layers[k - 1]
-        if v is None:
-            dE_dout[k - 1] = h(deltas[k] @ back_w[k].T)
-        else:  # term by term (samples x units x next units), so a student's own terms can be tapped
-            terms = _tap(v, "term", k - 1, deltas[k][:, None, :] * back_w[k][None, :, :])
-            dE_dout[k - 1] = _tap(v, "dout", k - 1, h(terms.sum(axis=2)))
-        z, o = fwd.nets[k - 1], fwd.outs[k - 1]
-        at_net = v is not None and v.dact_at_net
-        dout_dnet[k - 1] = _tap(v, "act", k - 1, h(ACTIVATIONS[prev.activation].df(z, z if at_net else o, prev.alpha)))
-        if prev.activation == "softmax" and not (v is not None and v.softmax_diagonal):
-            jacs[k - 1] = softmax_jacobian(o)
-            deltas[k - 1] = _tap(v, "delta", k - 1, h(softmax_vjp(dE_dout[k - 1], o)))
-        else:
-            if prev.activation == "softmax":
-                jacs[k - 1] = softmax_jacobian(o)
-            deltas[k - 1] = _tap(v, "delta", k - 1, h(dE_dout[k - 1] * dout_dnet[k - 1]))
-    after = forward(spec, new_w, new_b, check=False,
-                    variant=None if v is None else dataclasses.replace(v, tap=None))
-    return Pass(spec, fwd, dE_dout, dout_dnet, jacs, deltas, fused, back_w, grad_w, grad_b, new_w, new_b, after.loss)
+    eta = g.eta
+    dE_dout[-1], dout_dnet[-1], deltas[-1], jacs[-1], fused = output_delta(spec, fwd, g.targets, h, m, A)
+    with _errstate():
+        for k in range(L - 1, -1, -1):
+            layer = spec.layers[k]
+            a_prev = g.inputs if k == 0 else fwd.outs[k - 1]
+            grad_w[k] = m.see("gw", k, h(a_prev.T @ deltas[k]))
+            if layer.bias_mode == "unit":
+                grad_b[k] = m.see("gb", k, h(deltas[k].sum(axis=0)))
+            elif layer.bias_mode == "shared":
+                grad_b[k] = m.see("gb", k, h(np.array([deltas[k].sum()], dtype=deltas[k].dtype)))
+            new_w[k] = m.see("nw", k, h(g.weights[k] - eta * grad_w[k]))
+            if g.biases[k] is None:
+                new_b[k] = None
+            elif spec.update_biases:
+                step = grad_b[k] if layer.bias_mode == "unit" else np.repeat(grad_b[k], layer.units)
+                new_b[k] = m.see("nb", k, h(g.biases[k] - eta * step))
+            else:
+                new_b[k] = m.see("nb", k, g.biases[k].copy())
+            if k == 0:
+                break
+            back_w[k] = new_w[k] if spec.update_order == "sequential" else g.weights[k]
+            prev = spec.layers[k - 1]
+            if m.tap is None:
+                dE_dout[k - 1] = h(deltas[k] @ back_w[k].T)
+            else:  # term by term (samples x units x next units), so a student's own terms can be seen
+                terms = m.see("term", k - 1, h(deltas[k][:, None, :] * back_w[k][None, :, :]))
+                dE_dout[k - 1] = m.see("dout", k - 1, h(terms.sum(axis=2)))
+            z, o = fwd.nets[k - 1], fwd.outs[k - 1]
+            act = m.activations[prev.activation]
+            dout_dnet[k - 1] = m.see("act", k - 1, h(act.DF(A, z, o, g.alphas[k - 1])))
+            if act.vector:
+                jacs[k - 1] = softmax_jacobian(A, o)
+            if act.vector and act.jacobian:
+                deltas[k - 1] = m.see("delta", k - 1, h(softmax_vjp(A, dE_dout[k - 1], o)))
+            else:
+                deltas[k - 1] = m.see("delta", k - 1, h(dE_dout[k - 1] * dout_dnet[k - 1]))
+    after = forward(spec, new_w, new_b, g.inputs, g.targets, hook=hook if A is not FLOAT else None, check=False,
+                    method=m.quiet(), A=A)
+    return Pass(spec, fwd, dE_dout, dout_dnet, jacs, deltas, fused, back_w, grad_w, grad_b, new_w, new_b, after.loss, A)
 
 
-def run(spec: Spec, hook: Hook | None = None, variant: Variant | None = None) -> Pass:
-    """One forward pass, one backward pass and the update (`variant`: a slip's switches, see Variant)."""
-    if variant is None:
-        return backward(spec, forward(spec, hook=hook), hook=hook)
-    return backward(spec, forward(spec, hook=hook, check=False, variant=variant), hook=hook, variant=variant)
+def run(spec: Spec, hook: Hook | None = None, method: Method = CORRECT, A=FLOAT) -> Pass:
+    """One forward pass, one backward pass and the update, in the arithmetic A."""
+    check = method is CORRECT
+    return backward(spec, forward(spec, hook=hook, check=check, method=method, A=A), hook=hook, method=method, A=A)

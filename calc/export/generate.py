@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from calc.engine.activations import ACTIVATIONS
-from calc.engine.losses import LOSSES
+from calc.maths.functions import ACTIVATIONS
+from calc.maths.functions import LOSSES
 from calc.engine.numeric import run
 from calc.problem.spec import Spec, SpecError, spec_from_dict
 

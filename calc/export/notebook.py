@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import nbformat
 
-from calc.engine.activations import ACTIVATIONS
+from calc.maths.functions import ACTIVATIONS
 from calc.export.document import Line, Options, build, options
 from calc.export.escape import ident, md_text
 from calc.export.markdown import givens_md, header, step_math
-from calc.engine.losses import LOSSES
+from calc.maths.functions import LOSSES
 from calc.worked.solve import Solution
 
 HELPERS = '''import numpy as np

@@ -14,8 +14,8 @@ from functools import partial
 import numpy as np
 
 from calc.train import codegen
-from calc.engine.activations import ACTIVATIONS, softmax_vjp
-from calc.engine.losses import LOSSES, fused_delta
+from calc.maths.arith import FLOAT
+from calc.maths.functions import ACTIVATIONS, LOSSES, fused_delta, output_logs, softmax_vjp
 from calc.problem.spec import Spec
 
 
@@ -84,31 +84,13 @@ class ScalarModel:
         return self._steps[len(idx)](X, T, self.H[len(idx)], P)
 
 
-def _sigmoid(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
-    """calc.engine.activations.sigmoid with fewer passes: 1/(1 + e) for z >= 0, e/(1 + e) below, e = e^-|z|."""
-    e = np.abs(z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    num = np.maximum(e, z >= 0)         # 1 where z >= 0 (e <= 1 there), else e
-    e += 1.0
-    return np.divide(num, e, out=num)
-
-
-def _squared(t: np.ndarray, o: np.ndarray) -> np.ndarray:
-    """(t - o)^2 elementwise, in place of a temporary."""
-    d = t - o
-    np.multiply(d, d, out=d)
-    return d
-
-
 class VectorModel:
     """P = (list of W arrays, list of b arrays or None); the formulas of calc.engine.numeric.backward, vectorised."""
 
     def __init__(self, spec: Spec, batch_size: int):
         self.spec = spec
         self.acts = [(ACTIVATIONS[layer.activation], layer.activation, layer.alpha) for layer in spec.layers]
-        self.fs = [_sigmoid if layer.activation == "sigmoid" else ACTIVATIONS[layer.activation].f
-                   for layer in spec.layers]
+        self.fs = [ACTIVATIONS[layer.activation].f for layer in spec.layers]
         self.modes = [layer.bias_mode for layer in spec.layers]
         self.units = [layer.units for layer in spec.layers]
         self.lossf = LOSSES[spec.loss]
@@ -135,15 +117,10 @@ class VectorModel:
         return nets, outs
 
     def _reduce(self, nets, outs, t) -> float:
-        name = self.spec.loss
-        if name in ("half_sse", "sse", "mse"):          # the same arithmetic as calc.engine.losses, in place
-            terms = _squared(t, outs[-1])
-            if name == "half_sse":
-                terms *= 0.5
-            elif name == "mse":
-                terms /= t.shape[-1]
-        else:
-            terms = self.lossf.term(t, outs[-1], nets[-1], self.acts[-1][1], self.lf)
+        act = self.acts[-1][0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = self.lossf.term(FLOAT, t, outs[-1], lambda: output_logs(FLOAT, act, nets[-1], outs[-1]),
+                                    t.shape[-1], self.lf)
         s = terms.sum(axis=1)
         return float(s.mean() if self.mean else s.sum())
 
@@ -166,12 +143,13 @@ class VectorModel:
         scale = 1.0 / x.shape[0] if self.mean else 1.0
         act, name, alpha = self.acts[-1]
         o, z = outs[-1], nets[-1]
-        fused = fused_delta(self.spec.loss, name, t, o, self.lf)
+        fused = fused_delta(FLOAT, self.spec.loss, name, t, o, self.lf)
         if fused is not None:
             delta = fused * scale
         else:
-            g = self.lossf.dout(t, o, self.lf) * scale
-            delta = (softmax_vjp(g, o) if name == "softmax"
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = self.lossf.dout(FLOAT, t, o, t.shape[-1], self.lf) * scale
+            delta = (softmax_vjp(FLOAT, g, o) if act.vector and act.jacobian
                      else g * act.df(z, o, alpha))
         new_w, new_b, chk = [None] * L, [None] * L, 0.0
         for k in range(L - 1, -1, -1):
@@ -192,7 +170,7 @@ class VectorModel:
             g = delta @ (new_w[k] if self.seq else W[k]).T
             act, name, alpha = self.acts[k - 1]
             o = outs[k - 1]
-            delta = (softmax_vjp(g, o) if name == "softmax"
+            delta = (softmax_vjp(FLOAT, g, o) if act.vector and act.jacobian
                      else g * act.df(nets[k - 1], o, alpha))
         return loss + 0.0 * float(chk), (new_w, new_b)
 

@@ -7,8 +7,8 @@ A mixin of calc.worked.forward.Builder: it uses the builder's add / num / vals /
 """
 from __future__ import annotations
 
-from calc.engine.activations import ACTIVATIONS
-from calc.engine.losses import LOSSES
+from calc.maths.functions import ACTIVATIONS
+from calc.maths.functions import LOSSES
 from calc.worked.steps import fmt
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from calc.worked import notation as nt
-from calc.engine.activations import ACTIVATIONS
-from calc.engine.losses import LOSSES
+from calc.maths.functions import ACTIVATIONS
+from calc.maths.functions import LOSSES
 from calc.worked.matrix import bmatrix, matrix_steps
 from calc.engine.numeric import Pass
 from calc.problem.spec import Spec

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from calc.worked import notation as nt
-from calc.engine.activations import ACTIVATIONS
+from calc.maths.functions import ACTIVATIONS
 from calc.engine.numeric import Pass, run
 from calc.problem.spec import Problem, Spec
 from calc.worked.steps import Step, json_safe
@@ -82,13 +82,11 @@ def over_caps(spec: Spec) -> list[str]:
     return over
 
 
-def solve(spec: Spec, notation: str | None = None, digits: int = 9, hook=None, variant=None) -> Solution:
-    """One forward and backward pass with every step; raises SpecError if the numbers overflow.
-
-    `variant` (calc.engine.numeric.Variant): a slip's switches, for the checker; None = the correct method."""
-    p = run(spec, hook=hook, variant=variant)
+def solve(spec: Spec, notation: str | None = None, digits: int = 9) -> Solution:
+    """One forward and backward pass with every step; raises SpecError if the numbers overflow."""
+    p = run(spec)
     names = nt.make(spec, notation)
-    warnings = list(spec.warnings) + saturation_warnings(spec, p)
+    warnings = list(spec.warnings) + list(p.fwd.kinks) + saturation_warnings(spec, p)
     over = over_caps(spec)
     if over:
         warnings.append(Problem("steps", "summarised to the matrix view: " + ", ".join(over)))

@@ -1,0 +1,37 @@
+"""How a pass is worked: which function tables the engine uses, and an optional tap that sees every intermediate.
+
+The default, CORRECT, is the textbook method. calc.check.slips builds the other methods a student may have used
+(sigma' taken at net, softmax as z / sum z, only the Jacobian's diagonal, ...) by replacing records in these
+tables; the engine itself has no slip switches.
+    tap(name, layer, array) -> array sees net, out, err, loss_s, dout, act, delta, term (hidden sums: samples x
+    units x next units), gw, gb, nw, nb, and may return the student's own numbers in place of the array.
+    by_chain: every delta by the chain rule and every log from the outputs as computed (no fused closed forms),
+    so that a student's own numbers carry through.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from calc.maths.functions import ACTIVATIONS, LOSSES
+
+Tap = Callable[[str, int, object], object]
+
+
+@dataclass(frozen=True)
+class Method:
+    activations: Mapping = field(default_factory=lambda: ACTIVATIONS)
+    losses: Mapping = field(default_factory=lambda: LOSSES)
+    tap: Tap | None = None
+    by_chain: bool = False
+
+    def see(self, name: str, layer: int, arr):
+        return arr if self.tap is None else self.tap(name, layer, arr)
+
+    def quiet(self) -> "Method":
+        """The same method without its tap (the loss after the update is not the student's to pin)."""
+        return self if self.tap is None else dataclasses.replace(self, tap=None)
+
+
+CORRECT = Method()
