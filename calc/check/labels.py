@@ -7,7 +7,11 @@ dE_total/dw5 for a 2-2-2 network; z(2)_1, a(2)_1, delta(2)_1, dE/dw(2)_1,2 other
 Aliases: `dE/dX` = `dE_total/dX` (the loss in a derivative's numerator may be written E, E_total or Etotal);
 `delta_o1` / `delta_h1` = dE_total/dnet_o1 (delta); `dE_o1/dnet_o1` and `dE_o1/dout_o1` for an output unit
 (the slides' form); `E` = `E_total`, `E+` = `E_total+`. Labels of the other notations are accepted when they are
-unambiguous. An unknown label raises LabelError with the closest labels ("did you mean").
+unambiguous. A step id of the worked solution (README "Step ids": `gw.l2.i1.u1`, `nw.l2.i1.u1`, `out.s1.l2.u1`,
+`loss`, `b.l1`, ...) is accepted too, also after `train[N].`: it is matched as written first (before any label),
+then ignoring case (after the labels), and never through the label normalisation above (so `loss_after` stays an id,
+not `lossafter`). An unknown label raises LabelError with the closest labels ("did you mean"); an unknown
+id-looking label (one with a dot, `gw.l9.i1.u1`) gets the closest step ids instead.
 """
 from __future__ import annotations
 
@@ -26,10 +30,10 @@ _SWAP = {"\u2202": "d", "\u03b4": "delta", "\u0394": "delta", "\u03b7": "eta", "
 class LabelError(ValueError):
     """An unknown label; str(err) names it and suggests the closest known labels."""
 
-    def __init__(self, label: str, suggestions: list[str]):
+    def __init__(self, label: str, suggestions: list[str], what: str = "label"):
         self.label, self.suggestions = label, suggestions
         hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else "; see the labels of the worked solution"
-        super().__init__(f"unknown label {label!r}{hint}")
+        super().__init__(f"unknown {what} {label!r}{hint}")
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,13 @@ class LabelIndex:
             if len(ids) == 1 and key not in self._map:
                 self._map[key] = next(iter(ids))
         self.matrix = {norm(s.label): s.label for s in steps if s.kind == "matrix"}
+        # step ids, kept apart from the normalised labels: exact spelling, then ignoring case (when unambiguous)
+        self.ids: set[str] = {s.id for s in scalar}
+        folded: dict[str, set[str]] = {}
+        for sid in self.ids:
+            folded.setdefault(sid.lower(), set()).add(sid)
+        self._ids_folded = {k: next(iter(v)) for k, v in folded.items() if len(v) == 1}
+        self.matrix_ids = {s.id.lower() for s in steps if s.kind == "matrix"}
 
     def _add(self, label: str, sid: str, strong: bool = False) -> None:
         key = norm(label)
@@ -118,12 +129,22 @@ class LabelIndex:
             n = int(re.sub(r"[_,]", "", m.group(1)))
             inner = self.resolve(m.group(2))
             return Ref(inner.step_id, f"train[{n}].{inner.label}", n)
+        raw = str(label).strip()
+        if raw in self.ids:                                 # a step id as written
+            return Ref(raw, self.labels[raw])
         key = norm(label)
         if key in self._map:
             sid = self._map[key]
             return Ref(sid, self.labels[sid])
-        if key in self.matrix:
+        if raw.lower() in self._ids_folded:                 # a step id in another case
+            sid = self._ids_folded[raw.lower()]
+            return Ref(sid, self.labels[sid])
+        if key in self.matrix or raw.lower() in self.matrix_ids:
             raise LabelError(label, []) from None
+        if "." in raw:
+            near = self._near_ids(raw)
+            if near:
+                raise LabelError(label, near, "label or step id")
         close = difflib.get_close_matches(key, list(self._map), n=3, cutoff=0.6)
         sugg = []
         for c in close:
@@ -132,8 +153,21 @@ class LabelIndex:
                 sugg.append(lab)
         raise LabelError(label, sugg)
 
+    def _near_ids(self, raw: str) -> list[str]:
+        """The step ids closest to an unknown id-looking label, each with its label: `gw.l2.i1.u1 (dE_total/dw5)`.
+        Ids of the same kind (the part before the first dot) come first when there are any."""
+        want = raw.lower()
+        kind = want.split(".", 1)[0]
+        folded = {sid.lower(): sid for sid in self.ids}
+        same = [k for k in folded if k.split(".", 1)[0] == kind]
+        close = difflib.get_close_matches(want, same or list(folded), n=3, cutoff=0.5)
+        if not close and same:
+            close = difflib.get_close_matches(want, list(folded), n=3, cutoff=0.5)
+        return [f"{folded[c]} ({self.labels[folded[c]]})" for c in close]
+
     def is_matrix(self, label: str) -> bool:
-        return norm(label) in self.matrix
+        raw = str(label).strip()
+        return norm(label) in self.matrix or (raw not in self.ids and raw.lower() in self.matrix_ids)
 
 
 def _relabel(step, names: nt.Notation) -> str | None:

@@ -104,7 +104,7 @@ class _Objects:
 
     def rowmax(self, z):
         """The softmax shift: 0 where arithmetic cannot overflow (shift invariance is exact)."""
-        return self.array(np.zeros(z.shape[:-1] + (1,)))
+        return self.array(np.zeros(z.shape[:-1] + (1,), dtype=np.int64))
 
     def rowsum(self, z):
         total = z[..., :1]
@@ -449,3 +449,193 @@ def to_python(v) -> Any:
     if isinstance(v, H):
         return v.d
     return v
+
+
+# ---- SymPy: closed forms (evaluated) and textbook formulas (unevaluated) --------------------------------------
+class S:
+    """A SymPy expression under a Sym arithmetic: `e` the expression, or None once it grew past the cap."""
+    __slots__ = ("e", "A")
+
+    def __init__(self, e, A: "Sym"):
+        self.e, self.A = e, A
+
+    def _op(self, o, f):
+        if isinstance(o, np.ndarray):
+            return NotImplemented
+        o = self.A.const(o)
+        if self.e is None or o.e is None:
+            return S(None, self.A)
+        return self.A.wrap(f(self.e, o.e))
+
+    def __add__(self, o):
+        return self._op(o, self.A.add)
+
+    def __radd__(self, o):
+        return self._op(o, lambda a, b: self.A.add(b, a))
+
+    def __sub__(self, o):
+        return self._op(o, lambda a, b: self.A.add(a, self.A.neg(b)))
+
+    def __rsub__(self, o):
+        return self._op(o, lambda a, b: self.A.add(b, self.A.neg(a)))
+
+    def __mul__(self, o):
+        return self._op(o, self.A.mul)
+
+    def __rmul__(self, o):
+        return self._op(o, lambda a, b: self.A.mul(b, a))
+
+    def __truediv__(self, o):
+        return self._op(o, lambda a, b: self.A.mul(a, self.A.inv(b)))
+
+    def __rtruediv__(self, o):
+        return self._op(o, lambda a, b: self.A.mul(b, self.A.inv(a)))
+
+    def __pow__(self, n: int):
+        return S(None, self.A) if self.e is None else self.A.wrap(self.A.pow(self.e, int(n)))
+
+    def __neg__(self):
+        return S(None, self.A) if self.e is None else self.A.wrap(self.A.neg(self.e))
+
+    def __gt__(self, o):
+        return self.A.decide(self.e, self.A.const(o).e)
+
+    def __float__(self):
+        import sympy
+        return float(sympy.N(self.e, 30))
+
+    def __repr__(self):
+        return f"S({self.e})"
+
+
+class Sym(_Objects):
+    """SymPy values. formula=True: unevaluated, in the order written (the textbook form of a formula in symbols);
+    else evaluated closed forms (out_h1 = 1/(1 + e^{-151/400})) that turn opaque past `cap` tree nodes."""
+    name = "sympy"
+
+    def __init__(self, formula: bool = False, cap: int | None = None):
+        import sympy
+        self.sp, self.formula, self.cap = sympy, formula, cap
+
+    # building blocks: unevaluated in formula mode, with x + 0 = x, x * 1 = x, x * 0 = 0 kept tidy
+    def add(self, a, b):
+        sp = self.sp
+        if self.formula:
+            if b == 0:
+                return a
+            if a == 0:
+                return b
+            return sp.Add(a, b, evaluate=False)
+        return a + b
+
+    def neg(self, a):
+        sp = self.sp
+        if not self.formula or a.is_Number:
+            return -a
+        return sp.Mul(sp.Integer(-1), a, evaluate=False)
+
+    def mul(self, a, b):
+        sp = self.sp
+        if self.formula:
+            if a == 0 or b == 0:
+                return sp.Integer(0)
+            if a == 1:
+                return b
+            if b == 1:
+                return a
+            if a == b:
+                return sp.Pow(a, 2, evaluate=False)
+            return sp.Mul(a, b, evaluate=False)
+        return a * b
+
+    def inv(self, a):
+        sp = self.sp
+        return sp.Pow(a, -1, evaluate=False) if self.formula else 1 / a
+
+    def pow(self, a, n):
+        return self.sp.Pow(a, n, evaluate=False) if self.formula else a ** n
+
+    def wrap(self, e) -> S:
+        if self.cap is not None and e is not None and self.sp.count_ops(e, visual=False) > self.cap:
+            return S(None, self)
+        return S(e, self)
+
+    def decide(self, a, b) -> Any:
+        """a > b: a Python bool where the numbers decide it, else a SymPy relation (a symbol's sign)."""
+        if a is None or b is None:
+            raise ArithmeticError("opaque value")
+        rel = self.sp.StrictGreaterThan(a, b)
+        if rel in (self.sp.true, self.sp.false):
+            return bool(rel)
+        if (a - b).free_symbols:
+            return rel
+        return bool(self.sp.N(a - b, 50) > 0)
+
+    def const(self, q) -> S:
+        sp = self.sp
+        if isinstance(q, S):
+            return q
+        if isinstance(q, X):
+            q = q.q if q.q is not None else q.m
+        if isinstance(q, sp.Basic):
+            return S(q, self)
+        if isinstance(q, (bool, np.bool_)):
+            return S(sp.Integer(int(q)), self)
+        if isinstance(q, (int, np.integer)):
+            return S(sp.Integer(int(q)), self)
+        if isinstance(q, Fraction):
+            return S(sp.Rational(q.numerator, q.denominator), self)
+        if isinstance(q, (float, np.floating)):
+            return S(sp.Rational(Fraction(float(q))) if not self.formula else sp.Float(float(q)), self)
+        if isinstance(q, Decimal):
+            return S(sp.Rational(str(q)), self)
+        if hasattr(q, "_mpf_"):
+            return S(sp.Float(q), self)
+        raise TypeError(f"no SymPy value for {q!r}")
+
+    def symbol(self, name: str) -> S:
+        return S(self.sp.Symbol(name), self)
+
+    def _fn(self, f, x):
+        def one(v):
+            v = self.const(v)
+            return S(None, self) if v.e is None else self.wrap(f(v.e))
+        return _map(one, x)
+
+    def exp(self, x):
+        return self._fn(lambda e: self.sp.exp(e, evaluate=not self.formula), x)
+
+    def log(self, x):
+        return self._fn(lambda e: self.sp.log(e, evaluate=not self.formula), x)
+
+    def tanh(self, x):
+        return self._fn(self.sp.tanh, x)
+
+    def atan(self, x):
+        return self._fn(self.sp.atan, x)
+
+    def pos(self, x):
+        return _map(lambda v: self.const(v) > 0, x)
+
+    def where(self, c, a, b):
+        sp = self.sp
+
+        def one(ci, ai, bi):
+            if isinstance(ci, (bool, np.bool_)):
+                return ai if ci else bi
+            ai, bi = self.const(ai), self.const(bi)
+            if ai.e is None or bi.e is None:
+                return S(None, self)
+            return self.wrap(sp.Piecewise((ai.e, ci), (bi.e, True)))
+        c, a, b = np.broadcast_arrays(np.asarray(c, dtype=object), np.asarray(a, dtype=object),
+                                      np.asarray(b, dtype=object))
+        return _map(one, c, a, b)
+
+    def is_zero(self, x):
+        def one(v):
+            v = self.const(v)
+            return v.e is not None and v.e.is_Number and v.e == 0
+        return _map(one, x)
+
+    def _ln10(self):
+        return S(self.sp.log(10, evaluate=not self.formula), self)

@@ -90,8 +90,8 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in [
                lambda A, z, o, al: A.where(A.pos(z), 0 * z + 1, 0 * z + al),
                lambda n, a: _piece(rf"{n} > 0", n, rf"{a} \cdot {n}"), lambda n, o, a: _piece(rf"{n} > 0", "1", a),
                "Leaky / parametric ReLU", kink="leaky_relu'(0) = alpha (PyTorch)", alpha=0.01, in_net=True),
-    Activation("elu", lambda A, z, al: A.where(A.pos(z), z, al * A.expm1(A.where(A.pos(z), 0 * z, z))),
-               lambda A, z, o, al: A.where(A.pos(z), 0 * z + 1, al * A.exp(A.where(A.pos(z), 0 * z, z))),
+    Activation("elu", lambda A, z, al: A.where(A.pos(z), z, al * A.expm1(z)),
+               lambda A, z, o, al: A.where(A.pos(z), 0 * z + 1, al * A.exp(z)),
                lambda n, a: _piece(rf"{n} > 0", n, rf"{a} (e^{{{n}}} - 1)"),
                lambda n, o, a: _piece(rf"{n} > 0", "1", rf"{a} e^{{{n}}}"), "ELU", kink="elu'(0) = alpha (PyTorch)",
                alpha=1.0, in_net=True),
@@ -142,11 +142,11 @@ def _bce_term(A, t, o, logs, m, lf):
 
 
 LOSSES: dict[str, Loss] = {x.name: x for x in [
-    Loss("half_sse", lambda A, t, o, logs, m, lf: (t - o) ** 2 / 2, lambda A, t, o, m, lf: o - t,
+    Loss("half_sse", lambda A, t, o, logs, m, lf: (t - o) ** 2 / 2, lambda A, t, o, m, lf: -(t - o),
          lambda t, o, m, lg: rf"\tfrac{{1}}{{2}} ({t} - {o})^{{2}}", lambda t, o, m, lg: rf"-({t} - {o})"),
-    Loss("sse", lambda A, t, o, logs, m, lf: (t - o) ** 2, lambda A, t, o, m, lf: 2 * (o - t),
+    Loss("sse", lambda A, t, o, logs, m, lf: (t - o) ** 2, lambda A, t, o, m, lf: -2 * (t - o),
          lambda t, o, m, lg: rf"({t} - {o})^{{2}}", lambda t, o, m, lg: rf"-2 ({t} - {o})"),
-    Loss("mse", lambda A, t, o, logs, m, lf: (t - o) ** 2 / m, lambda A, t, o, m, lf: 2 * (o - t) / m,
+    Loss("mse", lambda A, t, o, logs, m, lf: (t - o) ** 2 / m, lambda A, t, o, m, lf: -2 * (t - o) / m,
          lambda t, o, m, lg: rf"\tfrac{{1}}{{{m}}} ({t} - {o})^{{2}}",
          lambda t, o, m, lg: rf"-\tfrac{{2}}{{{m}}} ({t} - {o})"),
     Loss("bce", _bce_term, lambda A, t, o, m, lf: (o - t) / (o * (1 - o)) * lf,

@@ -15,11 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from calc.maths import functions as _functions
 
-ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "arctan", "softmax")
-LOSSES = ("half_sse", "sse", "mse", "bce", "cce")
-PROBABILITY_OUTPUTS = ("sigmoid", "softmax")  # the only outputs that stay inside (0, 1)
-DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+
+# the names come from the records of calc.maths.functions: a new activation is one record there
+ACTIVATIONS = tuple(_functions.ACTIVATIONS)
+LOSSES = tuple(_functions.LOSSES)
+PROBABILITY_OUTPUTS = tuple(a.name for a in _functions.ACTIVATIONS.values() if a.probability)  # stay inside (0, 1)
+DEFAULT_ALPHA = {a.name: a.alpha for a in _functions.ACTIVATIONS.values() if a.alpha is not None}
 
 TOP_KEYS = ("name", "inputs", "targets", "layers", "loss", "log_base", "reduction", "learning_rate",
             "update_biases", "update_order", "published")

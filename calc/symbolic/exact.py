@@ -1,18 +1,15 @@
-"""Exact values of every step: the op DAG of calc.worked.solve replayed from the numbers as written.
+"""Exact values of every step: the one engine (calc.engine.numeric) run in exact arithmetic on the numbers as written.
 
-value(step) = op(values of depends_on), with the given numbers read exactly (calc.parse.text: "0.15" -> 3/20).
-Three replays share one definition of each op (calc.symbolic.exact_ops.Replay.op), each in its own arithmetic:
-    Fraction  exact while every op is rational (inputs, first-layer nets, updates of rational steps...);
-    mpmath    every value at digits + GUARD significant digits (correct to `digits`, not float64 padded);
-    SymPy     the exact expression, built on first access of ExactStep.expr, while its tree stays
-              within EXPR_CAP nodes (else None): out_h1 = 1/(1 + e^{-151/400}).
-Kinks follow PyTorch (relu'(0) = 0, leaky_relu'(0) = elu'(0) = alpha): the branch is taken from the exact
-sign of net. 1 - out of a sigmoid/softmax unit is computed from the nets (no cancellation near out = 1).
+    value(step) = the same forward/backward lines as float64, in calc.maths.arith.Exact: the given numbers read
+    exactly (calc.parse: "0.15" -> 3/20), Fractions while every op is rational (inputs, first-layer nets, ...),
+    mpmath at digits + GUARD significant digits after that (correct to `digits`, not float64 padded);
+    expr: the exact SymPy value (calc.maths.arith.Sym), built on first access from one SymPy pass, kept while its
+    tree stays within EXPR_CAP operations (else None): out_h1 = 1/(1 + e^{-151/400}).
+Kinks follow PyTorch (relu'(0) = 0, leaky_relu'(0) = elu'(0) = alpha) on the exact sign of net.
 agree: |exact - numpy| <= 1e-12 max(1, |exact|); saturated steps (value None) are not compared.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any, Callable
@@ -20,12 +17,14 @@ from typing import Any, Callable
 import mpmath
 import sympy
 
-from calc.symbolic.exact_ops import Replay, Frac, Irrational, MP, Sym
-from calc.parse.text import parse_number
+from calc.engine.numeric import run
+from calc.engine.typed import exact_text
+from calc.maths.arith import Exact, Sym, X
+from calc.worked.lookup import Lookup
 
 TOL = 1e-12
-GUARD = 25          # extra decimal digits carried by the mpmath replay
-EXPR_CAP = 40       # largest exact SymPy expression kept (tree size); beyond it ExactStep.expr is None
+GUARD = 45          # extra decimal digits carried by the exact pass (cancellation near saturation eats some)
+EXPR_CAP = 40       # largest exact SymPy expression kept (operations); beyond it ExactStep.expr is None
 
 
 class ExactStep:
@@ -54,24 +53,10 @@ class ExactStep:
 def leaves(sol) -> tuple[dict[str, Any], dict[int, Any]]:
     """Each given step's number as written, exact (Fraction, or a SymPy irrational), and each layer's alpha."""
     spec = sol.spec
-    lv = {st.id: _exact_text(spec.texts.get(st.id), st.value) for st in sol.steps
+    lv = {st.id: exact_text(spec.texts.get(st.id), st.value) for st in sol.steps
           if st.kind == "given" and st.value is not None}
-    return lv, {l: _exact_text(spec.texts.get(f"alpha.l{l}"), layer.alpha)
+    return lv, {l: exact_text(spec.texts.get(f"alpha.l{l}"), layer.alpha)
                 for l, layer in enumerate(spec.layers, start=1)}
-
-
-def _exact_text(text: str | None, value: float) -> Any:
-    """A number as written -> Fraction (rational) or SymPy expression; floats without text via their repr."""
-    if text is None:
-        return Fraction(repr(float(value)))
-    ex = parse_number(text).exact()
-    if isinstance(ex, sympy.Rational):
-        return Fraction(int(ex.p), int(ex.q))
-    return ex
-
-
-def _size(st, sizes: dict[str, int]) -> int:
-    return 1 + sum(sizes.get(d, 1) for d in st.depends_on)
 
 
 def fmt_exact(x, digits: int) -> str:
@@ -98,93 +83,55 @@ def _plain(d: Decimal) -> str:
     return "0" if s in ("-0", "") else s
 
 
-@dataclass
-class _Run:
-    mp: dict[str, Any] = field(default_factory=dict)
-    frac: dict[str, Fraction | None] = field(default_factory=dict)
-    sym: Callable[[str], Any] | None = None     # step id -> exact SymPy expression (lazy, memoised)
-
-
-def replay(sol, digits: int = 9) -> _Run:
-    """Fraction and mpmath replays over the scalar steps (matrix and summarised loss steps skipped); SymPy lazily."""
-    lv, alphas = leaves(sol)
-    run = _Run()
-    signs: dict[str, bool] = {}
-    mp = Replay(sol, MP(digits + GUARD), lv, alphas, signs)
-    fr = Replay(sol, Frac(), lv, alphas, signs)
-    sizes: dict[str, int] = {}
-    for st in sol.steps:
-        if st.op == "matrix" or (st.op == "given" and st.id not in lv):
-            continue
-        if not all(d in mp.v for d in st.depends_on):
-            continue
-        # Fraction first: exact, and it fixes the sign of a rational net exactly
-        q = None
-        if all(fr.v.get(d) is not None for d in st.depends_on) and (st.op != "given" or isinstance(lv[st.id], Fraction)):
-            try:
-                q = fr.op(st)
-            except (Irrational, ZeroDivisionError, TypeError):
-                q = None
-        fr.v[st.id] = q
-        x = mp.op(st)
-        mp.v[st.id] = x
-        if st.op == "affine":
-            signs[st.id] = (q > 0) if q is not None else bool(x > 0)
-        run.frac[st.id] = q
-        run.mp[st.id] = x
-        sizes[st.id] = 1 if q is not None or st.op == "given" else _size(st, sizes)
-    run.sym = _LazySym(sol, Replay(sol, Sym(), lv, alphas, signs), run.frac, sizes).get
-    return run
+def _exact_pass(sol, digits: int):
+    """The engine in exact arithmetic at digits + GUARD, as a Lookup of step values (None for a summarised view)."""
+    if sol.summarised:
+        return None
+    return Lookup(sol.spec, run(sol.spec, A=Exact(digits + GUARD)))
 
 
 class _LazySym:
-    """Exact SymPy expressions on demand: Rationals where the Fraction replay succeeded, else the op over
-    the dependencies' expressions while the tree stays under EXPR_CAP nodes."""
+    """Exact SymPy values from one SymPy pass of the engine, run on first use (Rationals stay Rationals)."""
 
-    def __init__(self, sol, R: Replay, frac: dict, sizes: dict[str, int]):
-        self.index, self.R, self.frac, self.sizes = sol.index, R, frac, sizes
+    def __init__(self, sol):
+        self.sol, self.look = sol, None
 
     def get(self, sid: str) -> Any:
-        v = self.R.v
-        if sid in v:
-            return v[sid]
-        q, st = self.frac.get(sid), self.index[sid]
-        if q is not None:
-            v[sid] = sympy.Rational(q.numerator, q.denominator)
-        elif st.op == "given":
-            v[sid] = self.R.B.num(self.R.leaves[sid])
-        elif self.sizes.get(sid, EXPR_CAP + 1) > EXPR_CAP or st.op in ("recompute", "matrix"):
-            v[sid] = None
-        elif any(self.get(d) is None for d in st.depends_on):
-            v[sid] = None
-        else:
-            v[sid] = self.R.op(st)
-        return v[sid]
+        if self.look is None:
+            try:
+                self.look = Lookup(self.sol.spec, run(self.sol.spec, A=Sym(cap=EXPR_CAP)))
+            except ArithmeticError:
+                self.look = False
+        if self.look is False:
+            return None
+        v = self.look.get(sid)
+        return None if v is None or v.e is None else v.e
 
 
-def _compare(exact, numeric) -> tuple[bool | None, float | None]:
+def _compare(exact: X, numeric) -> tuple[bool | None, float | None]:
     if numeric is None or exact is None:
         return None, None
-    diff = abs(float(exact - numeric) if not isinstance(exact, Fraction) else float(exact - Fraction(numeric)))
+    diff = abs(float(exact - Fraction(float(numeric))))
     rel = diff / max(1.0, abs(float(exact)))
     return rel <= TOL, rel
 
 
 def exact_solution(sol, digits: int = 9) -> dict[str, ExactStep]:
     """step id -> ExactStep for every step; matrix steps compare entry-wise through args.entries."""
-    run = replay(sol, digits)
+    look = _exact_pass(sol, digits)
+    sym = _LazySym(sol)
     out: dict[str, ExactStep] = {}
     for st in sol.steps:
         if st.op == "matrix":
             out[st.id] = _matrix(st, out)
             continue
-        if st.id not in run.mp:
-            out[st.id] = ExactStep(None, None, None, None)     # summarised view: no scalar chain to replay
+        x = None if look is None else look.get(st.id)
+        if x is None:
+            out[st.id] = ExactStep(None, None, None, None)     # summarised view: no scalar chain
             continue
-        q, x = run.frac[st.id], run.mp[st.id]
-        agree, rel = _compare(q if q is not None else x, st.value)
-        out[st.id] = ExactStep(None, fmt_exact(q if q is not None else x, digits), agree, rel, x,
-                               lazy=lambda sid=st.id: run.sym(sid))
+        agree, rel = _compare(x, st.value)
+        q = x.q if x.q is not None else x.m
+        out[st.id] = ExactStep(None, fmt_exact(q, digits), agree, rel, x.m, lazy=lambda sid=st.id: sym.get(sid))
     return out
 
 

@@ -11,10 +11,13 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
-from sympy import Add, Rational, Symbol
+from sympy import Rational, Symbol
 
+import numpy as np
+
+from calc.engine.numeric import forward
+from calc.maths.arith import Sym
 from calc.symbolic.exact import exact_solution, fmt_exact, leaves
-from calc.symbolic.forms import Symbols, activation, loss_term
 
 MAX_EXPANDED_PARAMS = 20
 
@@ -25,37 +28,54 @@ def n_params(spec) -> int:
                for l in spec.layers)
 
 
+class Symbols:
+    """One Symbol per step (named by its plain label), printed as the step's LaTeX."""
+
+    def __init__(self, sol):
+        self.by_id: dict[str, Symbol] = {}
+        self.names: dict[Symbol, str] = {}
+        seen: set[str] = set()
+        for st in sol.steps:
+            name = st.label if st.label not in seen else f"{st.label} [{st.id}]"
+            seen.add(name)
+            sym = Symbol(name)
+            self.by_id[st.id] = sym
+            self.names[sym] = st.latex
+
+    def __getitem__(self, sid: str) -> Symbol:
+        return self.by_id[sid]
+
+    def __contains__(self, sid: str) -> bool:
+        return sid in self.by_id
+
+
 def loss_expression(spec, sol=None) -> tuple[Any, dict[str, Symbol], dict[Symbol, str]]:
-    """E as one SymPy expression of the leaves (inputs, targets, weights, biases): (E, id -> Symbol, LaTeX names)."""
+    """E as one SymPy expression of the leaves (inputs, targets, weights, biases): (E, id -> Symbol, LaTeX names).
+
+    The forward pass and the loss are calc.engine.numeric's, run in SymPy arithmetic on symbols."""
     from calc.worked.solve import solve
     sol = sol or solve(spec)
     S = Symbols(sol)
-    _, alphas = leaves(sol)
+    A = Sym()
     leaf = {st.id: S[st.id] for st in sol.steps if st.kind == "given" and st.id != "eta"}
+
+    def grid(rows, cols, name):
+        return np.array([[A.const(leaf[name(r, c)]) for c in range(1, cols + 1)] for r in range(1, rows + 1)],
+                        dtype=object)
+
     n, m = spec.n_samples, spec.targets.shape[1]
-    per_sample = []
-    for s in range(1, n + 1):
-        a = [leaf[f"x.s{s}.u{i}"] for i in range(1, spec.inputs.shape[1] + 1)]
-        for l, layer in enumerate(spec.layers, start=1):
-            zs = []
-            for j in range(1, layer.units + 1):
-                terms = [leaf[f"w.l{l}.i{i}.u{j}"] * a[i - 1] for i in range(1, len(a) + 1)]
-                if layer.bias_mode != "none":
-                    terms.append(leaf[f"b.l{l}" if layer.bias_mode == "shared" else f"b.l{l}.u{j}"])
-                zs.append(Add(*terms))
-            alpha = alphas.get(l, 0)
-            alpha = Rational(alpha.numerator, alpha.denominator) if hasattr(alpha, "numerator") else alpha
-            if layer.activation == "softmax":
-                den = Add(*[sympy.exp(z) for z in zs])
-                a = [sympy.exp(z) / den for z in zs]
-            else:
-                a = [activation(layer.activation, z, alpha) for z in zs]
-        per_sample.append(Add(*[loss_term(spec.loss, leaf[f"t.s{s}.u{k}"], a[k - 1], m, spec.log_base)
-                                for k in range(1, m + 1)]))
-    E = Add(*per_sample)
-    if spec.reduction == "mean" and n > 1:
-        E = E / n
-    return E, leaf, S.names
+    x = grid(n, spec.inputs.shape[1], lambda s, i: f"x.s{s}.u{i}")
+    t = grid(n, m, lambda s, k: f"t.s{s}.u{k}")
+    ws, bs = [], []
+    for l, layer in enumerate(spec.layers, start=1):
+        ws.append(grid(layer.weights.shape[0], layer.units, lambda i, j, l=l: f"w.l{l}.i{i}.u{j}"))
+        if layer.bias_mode == "none":
+            bs.append(None)
+        else:
+            bs.append(np.array([A.const(leaf[f"b.l{l}" if layer.bias_mode == "shared" else f"b.l{l}.u{j}"])
+                                for j in range(1, layer.units + 1)], dtype=object))
+    E = forward(spec, ws, bs, x, t, check=False, A=A).loss
+    return A.const(E).e, leaf, S.names
 
 
 def expanded_gradient(spec, param_id: str) -> tuple[Any, str]:

@@ -12,15 +12,32 @@ import dataclasses
 import re
 from typing import Any, NamedTuple
 
+import numpy as np
 import sympy
 from sympy import Integer, Rational, Symbol
 
+from calc.maths.arith import Sym
 from calc.symbolic.exact import ExactStep, annotate_json, exact_solution, leaves, show  # noqa: F401  (re-exported)
-from calc.symbolic.expanded import (MAX_EXPANDED_PARAMS, check_expanded, expanded_gradient,  # noqa: F401  (re-exported)
-                           loss_expression, n_params)
+from calc.symbolic.expanded import (MAX_EXPANDED_PARAMS, Symbols, check_expanded, expanded_gradient,  # noqa: F401
+                                    loss_expression, n_params)
+from calc.worked import ops
 from calc.worked.steps import paren
-from calc.symbolic.forms import (A, Symbols, U, activation, dactivation, lf_factor, loss_dout, loss_term,  # noqa: F401
-                              minus, neg, softmax_out)
+
+FORMULA = Sym(formula=True)     # unevaluated SymPy, factors in the order written
+
+
+def activation(name: str, z, alpha=0):
+    """out = f(net) as SymPy, from the activation's record (kinks as Piecewise, PyTorch's convention)."""
+    from calc.maths.functions import ACTIVATIONS
+    c = np.array([[FORMULA.const(z)]], dtype=object)
+    return FORMULA.const(ACTIVATIONS[name].F(FORMULA, c, FORMULA.const(alpha))[0, 0]).e
+
+
+def dactivation(name: str, z, o, alpha=0):
+    """dout/dnet = f'(net, out) as SymPy, from the activation's record."""
+    from calc.maths.functions import ACTIVATIONS
+    c, oc = np.array([[FORMULA.const(z)]], dtype=object), np.array([[FORMULA.const(o)]], dtype=object)
+    return FORMULA.const(ACTIVATIONS[name].DF(FORMULA, c, oc, FORMULA.const(alpha))[0, 0]).e
 
 
 class Formula(NamedTuple):
@@ -39,61 +56,16 @@ def symbols(sol) -> dict[str, Symbol]:
 
 
 def general(st, S: Symbols, sol, alphas: dict) -> Any:
-    """The right-hand side of a step as SymPy in its dependencies' symbols."""
-    a, d, op = st.args, st.depends_on, st.op
-    if op == "given":
+    """The right-hand side of a step as SymPy in its dependencies' symbols: the step's op (calc.worked.ops) over
+    the records of calc.maths.functions, evaluated in the unevaluated SymPy arithmetic."""
+    if st.op == "given":
         return S[st.id]
-    if op == "affine":
-        terms = [U(S[w], S[x]) for w, x in a["pairs"]]
-        if a.get("bias"):
-            terms.append(U(S[a["bias"]], Integer(1)))
-        return A(*terms)
-    if op == "act":
-        if a["activation"] == "softmax":
-            return softmax_out([S[n] for n in a["nets"]], a["index"])
-        return activation(a["activation"], S[a["net"]], alphas.get(st.layer, 0))
-    if op == "err":
-        return loss_term(a["loss"], S[a["t"]], S[a["o"]], a["m"], a["log_base"])
-    if op == "sum":
-        return A(*[S[x] for x in d])
-    if op == "mean":
-        return U(Rational(1, len(d)), A(*[S[x] for x in d]))
-    if op == "dloss":
-        g = loss_dout(a["loss"], S[a["t"]], S[a["o"]], a["m"], a["log_base"])
-        return U(Rational(1, a["scale"]), g) if a.get("scale", 1) > 1 else g
-    if op == "dact":
-        return dactivation(a["activation"], S[a["net"]], S[a["out"]], alphas.get(st.layer, 0))
-    if op == "jac":
-        if a["same"]:
-            return U(S[a["k"]], minus(Integer(1), S[a["k"]]))
-        return neg(U(S[a["k"]], S[a["j"]]))
-    if op == "mul":
-        return U(*[S[x] for x in d])
-    if op == "sumprod":
-        return A(*[U(S[d[i]], S[d[i + 1]]) for i in range(0, len(d), 2)])
-    if op == "fused":
-        return _fused(a, S, sol)
-    if op == "update":
-        return minus(S[a["w"]], U(S[a["eta"]], S[a["g"]]))
-    if op == "copy":
-        return S[a["src"]]
-    if op == "recompute":
+    if st.op == "recompute":
         return _RECOMPUTE
-    raise ValueError(f"step {st.id}: no formula for op {op!r}")
-
-
-def _fused(a, S: Symbols, sol):
-    """delta_k in closed form: o - t (sigmoid+bce, softmax+cce with one-hot t), o sum t - t, -t (1 - o)."""
-    o, t = S[a["o"]], S[a["t"]]
-    if a["kind"] == "softmax_cce":
-        total = sum(sol.index[x].value for x in a["targets"])
-        f = minus(o, t) if abs(total - 1.0) < 1e-12 else minus(U(o, A(*[S[x] for x in a["targets"]])), t)
-    elif a["kind"] == "sigmoid_bce":
-        f = minus(o, t)
-    else:
-        f = neg(U(t, minus(Integer(1), o)))
-    f = lf_factor(f, a.get("log_base", "e"), "bce")
-    return U(Rational(1, a["scale"]), f) if a.get("scale", 1) > 1 else f
+    one_hot = st.op == "fused" and abs(sum(sol.index[x].value for x in st.args.get("targets", ())) - 1.0) < 1e-12
+    out = ops.apply(FORMULA, st, lambda sid: FORMULA.const(S[sid]), lambda l: FORMULA.const(alphas.get(l, 0)),
+                    one_hot=one_hot)
+    return FORMULA.const(out).e
 
 
 def _tex(expr, names: dict) -> str:
