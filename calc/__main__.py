@@ -1,5 +1,8 @@
 """python -m calc solve | train | check | export | descend  (see the README for each command's options).
 
+A problem (SPEC) is a JSON file in the format of docs/problem-format.md, which also gives the result contract of
+`solve --format json` and `train --format json`; examples in calc/presets/.
+
 Exit status: 0 ok; 1 a result that is not ok (training stopped at a non-finite value, a wrong answer);
 2 unusable input (one located message per line on stderr, nothing on stdout).
 """
@@ -32,7 +35,7 @@ def _warn(spec) -> None:
 
 def cmd_solve(argv: list[str]) -> int:
     ap = _Parser(prog="python -m calc solve", description="one forward and backward pass, worked step by step")
-    ap.add_argument("spec", help="problem JSON file (../shared/spec/README.md)")
+    ap.add_argument("spec", help="problem JSON file (docs/problem-format.md)")
     ap.add_argument("--format", choices=("json", "markdown"), default="markdown")
     ap.add_argument("--notation", choices=("mazur", "layer", "hagan"), default=None)
     ap.add_argument("--digits", type=int, default=9, help="significant digits shown (1-30)")
@@ -52,9 +55,15 @@ def cmd_solve(argv: list[str]) -> int:
             print(f"--notation: {a.notation} is for networks with one hidden layer; this one has "
                   f"{len(spec.layers) - 1} hidden layers (use {' or '.join(available(spec))})", file=sys.stderr)
             return 2
-        sol = solve(spec, notation=a.notation, digits=min(a.digits, 17))
+        sol = solve(spec, notation=a.notation, digits=a.digits)
     except SpecError as e:
         return _fail(e)
+    from calc.export.document import exact_results, exact_view
+    try:
+        sol = exact_view(sol, a.digits)      # above 17 digits every printed value from exact arithmetic
+    except ValueError as e:
+        print(f"--{e}", file=sys.stderr)
+        return 2
     expanded = None
     if a.expand:
         expanded = _expand(sol, a.expand)
@@ -64,9 +73,12 @@ def cmd_solve(argv: list[str]) -> int:
     exact = a.exact or a.digits > 17
     if a.format == "json":
         out = sol.to_dict()
-        if exact:
-            from calc.symbolic.formulas import annotate_json
-            annotate_json(sol, out, digits=a.digits)
+        if exact:                            # "exact" and "agree" beside each step (calc.symbolic.exact)
+            res = exact_results(sol, a.digits)
+            for d in out["steps"]:
+                e = res.get(d["id"])
+                d["exact"] = None if e is None else e.value_str
+                d["agree"] = None if e is None else e.agree
         if expanded:
             out["expanded"] = expanded
         print(json.dumps(out, allow_nan=False))
@@ -83,9 +95,10 @@ def cmd_solve(argv: list[str]) -> int:
 
 def _expand(sol, param: str) -> dict | str:
     """The expanded derivative of one weight or bias, or a message saying why not."""
+    from calc.worked import ids
     step = sol.index.get(param) or next((s for s in sol.steps if s.kind == "given" and s.label == param), None)
-    if step is None or not step.id.startswith(("w.", "b.")):
-        names = ", ".join(s.label for s in sol.steps if s.kind == "given" and s.id.startswith(("w.", "b.")))[:300]
+    if step is None or not ids.is_param(step.id):
+        names = ", ".join(s.label for s in sol.steps if s.kind == "given" and ids.is_param(s.id))[:300]
         return f"{param!r} is not a weight or bias of this network (labels: {names})"
     from calc.symbolic.expanded import check_expanded, expanded_gradient
     try:
@@ -93,14 +106,14 @@ def _expand(sol, param: str) -> dict | str:
         value, chain, rel = check_expanded(sol.spec, step.id, digits=min(max(sol.digits, 9), 30))
     except ValueError as e:
         return str(e)
-    grad = sol.index["g" + step.id[0] + "." + step.id.split(".", 1)[1]]
+    grad = sol.index[ids.grad(step.id)]
     return {"param": step.id, "label": grad.label, "latex": f"{grad.latex} = {latex}", "value": value,
             "chain": chain, "rel_diff": rel}
 
 
 def cmd_train(argv: list[str]) -> int:
     ap = _Parser(prog="python -m calc train", description="repeat the update N times")
-    ap.add_argument("spec")
+    ap.add_argument("spec", help="problem JSON file (docs/problem-format.md)")
     ap.add_argument("--steps", type=int, required=True)
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--shuffle-seed", type=int, default=None)

@@ -12,6 +12,10 @@ import re
 
 import streamlit as st
 
+from calc.jobs import budget, door, tasks
+from calc.jobs.budget import BudgetError
+from calc.jobs.cache import RESULTS
+from calc.jobs.pool import JobFailed
 from calc.worked import notation as nt
 from calc.problem import share
 from calc.presets import load_preset, preset_names
@@ -38,8 +42,24 @@ def set_problem(spec: Spec, new: bool = True) -> None:
         SS["problem_source"] = SS.get("pending_source", "")
 
 
+def harden_server() -> None:
+    """Refuse Streamlit's clear_cache message: any websocket client may send it, and it would empty the caches that
+    every user of this server process shares. (Heavy results live in calc.jobs.cache, which it never touches.)"""
+    from streamlit.runtime.app_session import AppSession
+    if getattr(AppSession._handle_clear_cache_request, "refused", False):
+        return
+
+    def refuse_clear_cache(self) -> None:
+        import logging
+        logging.getLogger("backprop").warning("a client asked to clear the shared caches: refused")
+
+    refuse_clear_cache.refused = True
+    AppSession._handle_clear_cache_request = refuse_clear_cache
+
+
 def init_state() -> None:
     """Load Mazur's example on first run, or the problem in ?p=... when the link carries a new one."""
+    harden_server()
     token = st.query_params.get(share.PARAM)
     if token and token != SS.get("loaded_p"):
         SS["loaded_p"] = token
@@ -181,36 +201,60 @@ def num_col(digits: int, label: str | None = None, help: str | None = None):
     return st.column_config.NumberColumn(label, format=f"%.{digits}g", help=help)
 
 
-# ---- cached pure computations (keyed by the problem's JSON) -------------------------------------------
+# ---- computations through the engine's door (calc.jobs): estimated, refused over budget, or run in a killable
+# worker with a progress bar; results cached per server process, bounded in bytes and entries ----------------------
 def spec_of(spec_json: str) -> Spec:
-    return spec_from_dict(parse_json_text(spec_json))
+    """The validated problem of a canonical JSON text (validated once per server process, then cached)."""
+    return RESULTS.get_or(("spec", spec_json), lambda: spec_from_dict(parse_json_text(spec_json, limit=None)))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+def job(est, task, *args, key=None, label: str = "Working"):
+    """task(*args) through the door: a refusal or a failure is shown as an st.error and gives None. Leaving the
+    page or changing the input stops the script here, which cancels the job (its process is killed)."""
+    slot = {}
+
+    def progress(fraction: float, spent: float) -> None:
+        if "bar" not in slot:
+            slot["bar"] = st.progress(0.0)
+        slot["bar"].progress(fraction, text=f"{label}: {spent:.0f} s (estimated {est.seconds:.0f} s)")
+
+    try:
+        return door.run(est, task, *args, key=key, progress=progress)
+    except BudgetError as e:
+        st.error(f"Not computed: {e}", icon=":material/block:")
+    except JobFailed as e:
+        st.error(f"{label} was {e}" if str(e) == "cancelled" else f"{label} failed: {e}", icon=":material/error:")
+    except SpecError as e:
+        show_problems(e.problems, "This problem cannot be solved:")
+    finally:
+        if "bar" in slot:
+            slot["bar"].empty()
+    return None
+
+
 def solved(spec_json: str, notation: str | None, digits: int):
-    from calc.worked.solve import solve
-    return solve(spec_of(spec_json), notation=notation, digits=digits)
+    """The worked solution, or None after an st.error saying why not."""
+    from calc.worked.solve import estimated_steps, over_caps
+    spec = spec_of(spec_json)
+    shown = 0 if over_caps(spec) else estimated_steps(spec)
+    return job(budget.solve(spec, shown), tasks.solve, spec_json, notation, digits,
+               key=("solve", spec_json, notation, digits), label="Solving")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def central(spec_json: str):
-    from calc.engine.gradcheck import central_differences
-    return central_differences(spec_of(spec_json))
+    return job(budget.central(spec_of(spec_json)), tasks.central, spec_json, key=("central", spec_json),
+               label="Central differences")
 
 
-@st.cache_data(max_entries=16, show_spinner="Training...")
 def trained(spec_json: str, steps: int, batch_size: int | None, shuffle_seed: int | None, keep: tuple[int, ...]):
-    from calc.train.loop import train
-    return train(spec_of(spec_json), steps, batch_size=batch_size, shuffle_seed=shuffle_seed, keep=set(keep))
+    est = budget.train(spec_of(spec_json), steps, batch_size)
+    return job(est, tasks.train, spec_json, steps, batch_size, shuffle_seed, tuple(keep),
+               key=("train", spec_json, steps, batch_size, shuffle_seed, tuple(keep)), label="Training")
 
 
 def solve_current(notation: str | None = None, digits: int = 9):
     """The worked solution of the current problem, or None after showing why it cannot be solved."""
-    try:
-        return solved(current_json(), notation, digits)
-    except SpecError as e:
-        show_problems(e.problems, "This problem cannot be solved:")
-        return None
+    return solved(current_json(), notation, digits)
 
 
 # ---- the shared sidebar -----------------------------------------------------------------------------

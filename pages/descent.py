@@ -37,6 +37,7 @@ def run(expr: str, start: str, rate: str, steps: int):
 def main() -> None:
     st.title("Gradient descent")
     from calc.descent.descend import DescentError
+    from calc.descent.worker import WorkerError
     from calc.parse.text import ParseError
     p = presets()
     if p.get("runs"):
@@ -57,8 +58,8 @@ def main() -> None:
     steps = int(c[3].number_input("Steps", 0, 1000, key="gd_steps"))
     try:
         res = run(expr, start, rate, steps)
-    except (ParseError, DescentError, ValueError) as e:
-        C.show_problems([str(e)], "Cannot run gradient descent:")
+    except (ParseError, DescentError, ValueError, WorkerError) as e:  # descend turns worker failures into
+        C.show_problems([str(e)], "Cannot run gradient descent:")      # DescentError; WorkerError is a backstop
         return
     st.latex(rf"f(\theta) = {res.f_latex} \qquad f'(\theta) = {res.df_latex}")
     for note in res.notes:

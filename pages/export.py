@@ -10,6 +10,7 @@ from calc.export import FORMATS, export
 from calc.export.cli import class_set, zip_bytes
 from calc.export.document import Options
 from calc.maths.functions import LOSSES
+from calc.jobs import budget, tasks
 from pages import common as C
 
 MIME = {"md": "text/markdown", "tex": "application/x-tex", "ipynb": "application/x-ipynb+json", "csv": "text/csv"}
@@ -52,8 +53,14 @@ def downloads(spec) -> None:
         return
     opts = options_from(mode, digits=digits, notation=notation, symbolic=symbolic, exact=exact, matrix=matrix,
                         full=tuple(x.strip() for x in full.split(",") if x.strip()))
+    spec_json = C.current_json()
+    from calc.worked.solve import estimated_steps, over_caps
+    est = budget.export(spec, 0 if over_caps(spec) else estimated_steps(spec), exact)
     try:
-        docs = documents(sol, opts)
+        docs = C.job(est, tasks.documents, spec_json, notation, digits, opts,
+                     key=("documents", spec_json, notation, digits, repr(opts)), label="Writing the documents")
+        if docs is None:
+            return
     except ValueError as e:
         st.warning("These options cannot be applied:")
         st.text(str(e))

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from calc.views import tables
+from calc.worked import ids
 from pages import common as C
 from pages.solution import latex_block
 
@@ -40,7 +41,7 @@ def main() -> None:
                  hide_index=True, key="matrix_shapes", height=35 * (len(mats) + 1) + 3)
     fwd, bwd = st.tabs(["Forward", "Backward and update"])
     for s in mats:
-        with fwd if s.id.startswith(("M.Z", "M.A")) else bwd:
+        with fwd if ids.kind(s.id) in ("M.Z", "M.A") else bwd:
             with st.container(border=True):
                 st.markdown(f"**{C.code_span(s.label)}** · shape {tables.shape_of(s.value)}")
                 st.latex(s.formula)

@@ -13,7 +13,9 @@ import streamlit as st
 
 from calc.worked import notation as nt
 from calc.problem import share
-from calc.problem.spec import ACTIVATIONS, LOSSES, Problem, SpecError, spec_from_dict
+from calc.problem.spec import ACTIVATIONS, LOSSES, MAX_SAMPLES, Problem, SpecError, spec_from_dict
+from calc.jobs import budget
+from calc.jobs.budget import BudgetError
 from pages import common as C
 
 SS = st.session_state
@@ -168,8 +170,13 @@ def _on_shape():
     d = _resize(C.problem_dict(), sizes, int(SS["shape_samples"]), SS["shape_bias"])
     try:
         spec = spec_from_dict(d)
+        budget.solve(spec).check()          # a network no page could solve does not replace the good one
+        budget.train(spec, 1).check()
     except SpecError as e:
         SS["shape_error"] = [str(p) for p in e.problems]
+        return
+    except BudgetError as e:
+        SS["shape_error"] = [f"units per layer: {e}"]
         return
     SS.pop("shape_error", None)
     SS["pending_source"] = "built here"
@@ -181,7 +188,7 @@ def shape_tab(spec):
         c1, c2, c3 = st.columns([2, 1, 1])
         c1.text_input("Units per layer (inputs, hidden..., outputs)", ", ".join(map(str, spec.sizes)),
                       key="shape_sizes", help="e.g. 2, 2, 2 for Mazur's network; 4, 3, 4, 2 for two hidden layers")
-        c2.number_input("Samples", 1, 32, spec.n_samples, key="shape_samples")
+        c2.number_input("Samples", 1, MAX_SAMPLES, spec.n_samples, key="shape_samples")
         modes = list(BIAS_MODES)
         c3.selectbox("Biases", modes, index=modes.index(spec.layers[0].bias_mode), format_func=BIAS_MODES.get,
                      key="shape_bias")
@@ -291,7 +298,7 @@ def at_a_glance(spec) -> None:
     for s in {x.id: x for x in firsts if x is not None}.values():
         st.latex(rf"{s.formula} = {s.substituted}")
     with st.container():
-        df = pd.DataFrame(updates_table(sol)).drop(columns=["updated"])
+        df = pd.DataFrame(updates_table(sol)).drop(columns=["updated"], errors="ignore")
         dg = sol.digits
         st.dataframe(df, hide_index=True, key="glance_updates", column_config={
             "old": C.num_col(dg), "gradient": C.num_col(dg), "new": C.num_col(dg)})

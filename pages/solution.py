@@ -10,18 +10,18 @@ import streamlit as st
 
 from calc.views import diagram
 from calc.views import tables
+from calc.worked import ids
+from calc.jobs import budget, tasks
 from pages import common as C
 
 SS = st.session_state
 
 
 def tex_line(step) -> str:
-    """`label &= general = numbers = value` for an aligned block."""
-    f = step.formula
-    if step.latex and f.startswith(step.latex + " = "):
-        lhs, rhs = step.latex, f[len(step.latex) + 3:]
-        return rf"{lhs} &= {rhs} = {step.substituted}" if step.substituted else rf"{lhs} &= {rhs}"
-    return rf"{f} &= {step.substituted}"
+    """`label &= general = numbers = value` for an aligned block (from the step's parts, never re-split)."""
+    if step.rhs:
+        return rf"{step.latex} &= {step.rhs} = {step.substituted}"
+    return rf"{step.latex} &= {step.substituted}"
 
 
 def latex_block(steps, per_block: int = 12) -> None:
@@ -66,17 +66,17 @@ def backward_tab(sol, digits: int, central: dict | None, key: str) -> None:
     for l in range(L, 0, -1):
         title = "Output layer" if l == L else f"Hidden layer {l}"
         with st.expander(f"{title}: deltas and gradients", expanded=l >= L - 1):
-            ids = ("term.", "dout.", "act.", "jac.", "chain.", "delta.")
-            latex_block([s for s in sol.steps if s.kind == "backward" and s.layer == l and s.id.startswith(ids)])
+            kinds = ("term", "dout", "act", "jac", "chain", "delta")
+            latex_block([s for s in sol.steps if s.kind == "backward" and s.layer == l and ids.kind(s.id) in kinds])
             for hs in sums:
-                if f".l{l}." in hs["id"]:
+                if ids.parse(hs["id"])[1]["l"] == l:
                     st.markdown(f"Hidden sum {C.code_span(hs['label'])} term by term")
                     _df(hs["terms"] + [{"term": "sum", "value": hs["value"]}], digits,
                         ["delta value", "weight value", "value"], f"{key}_hs_{hs['id']}")
-            grads = [s for s in sol.steps if s.kind == "backward" and s.layer == l and s.id.startswith(("gw.", "gb."))]
+            grads = [s for s in sol.steps if s.kind == "backward" and s.layer == l and ids.kind(s.id) in ("gw", "gb")]
             latex_block(grads)
             rows = [{k: v for k, v in r.items() if k not in ("id", "layer")} | (
-                {"central difference": central.get(r["id"].replace(".s1.", ".", 1)) if sol.spec.n_samples == 1
+                {"central difference": central.get(ids.without_sample(r["id"])) if sol.spec.n_samples == 1
                  else None} if central is not None else {}) for r in chain if r["layer"] == l]
             _df(rows, digits, [c for c in (rows[0] if rows else {}) if c.startswith("value") or c == "central difference"],
                 f"{key}_chain_{l}")
@@ -149,32 +149,33 @@ def expanded_pane(sol) -> None:
         st.caption(f"Offered for networks of at most {MAX_EXPANDED_PARAMS} parameters; this one has "
                    f"{n_params(sol.spec)}.")
         return
-    params = [s.id for s in sol.steps if s.kind == "given" and s.id.startswith(("w.", "b."))]
+    params = [s.id for s in sol.steps if s.kind == "given" and ids.is_param(s.id)]
     pid = st.selectbox("Parameter", params, format_func=lambda i: sol.index[i].label, key="expand_pick")
     if st.button("Expand the derivative", key="expand_go"):
-        latex, value, chain, rel = _expanded(C.current_json(), pid)
-        grad = sol.index["g" + pid[0] + "." + pid.split(".", 1)[1]]
+        got = _expanded(C.current_json(), pid)
+        if got is None:
+            return
+        latex, value, chain, rel = got
+        grad = sol.index[ids.grad(pid)]
         st.latex(f"{grad.latex} = {latex}")
         st.caption(f"At the given numbers: {value} (expanded) and {chain} (the chain of factors); relative "
                    f"difference {rel:.1e}.")
 
 
-@st.cache_data(max_entries=16, show_spinner="Differentiating the whole loss...")
-def _expanded(spec_json: str, pid: str) -> tuple[str, str, str, float]:
-    from calc.symbolic.expanded import check_expanded, expanded_gradient
-    spec = C.spec_of(spec_json)
-    _, latex = expanded_gradient(spec, pid)
-    return (latex, *check_expanded(spec, pid, digits=12))
+def _expanded(spec_json: str, pid: str) -> tuple[str, str, str, float] | None:
+    """The expanded derivative, through the engine's door (a worker, under the time and memory budget)."""
+    got = C.job(budget.expanded(C.spec_of(spec_json)), tasks.expanded, spec_json, pid, 12,
+                key=("expanded", spec_json, pid), label="Differentiating the whole loss")
+    return None if got is None else (got[0], *got[1])
 
 
-@st.cache_data(max_entries=16, show_spinner="Computing exact values...")
 def _exact_rows(spec_json: str, notation: str, digits: int) -> list[dict]:
-    from calc.symbolic import formulas as symbolic
-    sol = C.solved(spec_json, notation, digits)
-    if hasattr(symbolic, "worked"):
-        res = {k: (w.formula, w.exact) for k, w in symbolic.worked(sol, digits).items()}
-    else:
-        res = {k: (None, e) for k, e in symbolic.exact_solution(sol, digits).items()}
+    got = C.job(budget.exact(C.spec_of(spec_json)), tasks.worked, spec_json, notation, digits,
+                key=("worked", spec_json, notation, digits), label="Computing exact values")
+    if got is None:
+        return []
+    sol, worked = got
+    res = {k: (w.formula, w.exact) for k, w in worked.items()}
     rows = []
     for st_ in sol.steps:
         if st_.kind == "matrix" or st_.id not in res:
@@ -239,7 +240,8 @@ def main() -> None:
         if spec.update_order == "sequential":
             st.caption("Under sequential order the hidden gradients use the updated weights; central differences "
                        "check simultaneous order, so they differ there by design.")
-        central = tables.central_column(sol, C.central(C.current_json()))
+        cd = C.central(C.current_json())
+        central = None if cd is None else tables.central_column(sol, cd)
     render_worked(sol, digits, central, "sol", symbolic=True)
 
 

@@ -56,6 +56,8 @@ def main() -> None:
     every = max(every, math.ceil(steps / MAX_ROWS)) if steps else 1
     keep = tuple(range(0, steps + 1, every)) + ((steps,) if steps % every else ())
     res = C.trained(C.current_json(), steps, None if batch == n else batch, seed, keep)
+    if res is None:
+        return
     if res.stopped:
         st.warning("Training stopped early: " + C.code_span(res.stopped), icon=":material/warning:")
     done = len(res.history) - 1
@@ -80,13 +82,16 @@ def main() -> None:
     with t_step:
         k = int(st.number_input("Update k (the parameters after k updates)", 0, max(done, 0), min(done, 1),
                                 key="train_k"))
-        snap = C.trained(C.current_json(), k, None if batch == n else batch, seed, (k,)).snapshots.get(k)
+        at_k = C.trained(C.current_json(), k, None if batch == n else batch, seed, (k,))
+        snap = None if at_k is None else at_k.snapshots.get(k)
         if snap is None:
             st.info("Training stopped before this update.", icon=":material/info:")
             return
         st.caption(f"The worked solution with the parameters after {k} update{'s' if k != 1 else ''}, over all "
                    f"samples; its update gives the parameters after update {k + 1} in batch mode.")
         sol = C.solved(C.canonical(snap), C.notation_name(spec), int(SS.get("digits", 9)))
+        if sol is None:
+            return
         render_worked(sol, sol.digits, None, "train")
 
 

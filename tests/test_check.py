@@ -135,3 +135,82 @@ def test_cli_text_names_the_first_wrong_step(tmp_path):
 def test_cli_notation_option(tmp_path):
     rc, out, _ = _cli(tmp_path, "a(2)_1 = 0.75136507\n", "--notation", "layer", "--format", "json")
     assert rc == 0 and json.loads(out)["results"][0]["verdict"] == "right"
+
+
+# ---- step ids in place of labels ---------------------------------------------------------------------------
+# Mazur's published numbers: dE_total/dw5 = 0.082167041, w5+ = 0.35891648, out_o1 = 0.75136507
+BY_ID = "gw.l2.i1.u1 = 0.082167041\nnw.l2.i1.u1 = 0.35891648\nout.s1.l2.u1 = 0.75136507\n"
+
+
+def test_step_ids_resolve_like_labels():
+    sol = solve(MAZUR)
+    for notation in ("mazur", "layer", "hagan"):
+        ix = LabelIndex(sol.steps, MAZUR, notation)
+        for sid in ("gw.l2.i1.u1", "nw.l2.i1.u1", "out.s1.l2.u1", "net.s1.l1.u2", "delta.s1.l2.u1", "loss",
+                    "loss_after", "b.l1", "eta"):
+            assert ix.resolve(sid).step_id == sid
+        assert ix.resolve("GW.L2.I1.U1").step_id == "gw.l2.i1.u1"     # ignoring case after the exact spelling
+        assert ix.resolve(" Loss_After ").step_id == "loss_after"
+        ref = ix.resolve("train[10000].loss")
+        assert ref.step_id == "loss" and ref.steps == 10000
+    ix = LabelIndex(sol.steps, MAZUR)
+    assert ix.resolve("nw.l2.i1.u1").label == "w5+" and ix.resolve("gw.l2.i1.u1").label == "dE_total/dw5"
+    # the label rules are unchanged
+    assert ix.resolve("w5_new").step_id == "nw.l2.i1.u1" and ix.resolve("dE/dw5").step_id == "gw.l2.i1.u1"
+
+
+def test_step_ids_all_right_api_and_cli(tmp_path):
+    by, rep = one(dict(line.split(" = ") for line in BY_ID.splitlines()))
+    assert rep.ok and rep.first_wrong is None
+    assert {r.label: r.verdict for r in rep.results} == dict.fromkeys(("gw.l2.i1.u1", "nw.l2.i1.u1", "out.s1.l2.u1"),
+                                                                      "right")
+    assert by["nw.l2.i1.u1"].step == "w5+" and by["gw.l2.i1.u1"].step == "dE_total/dw5"
+    assert check(MAZUR, parse_answers(BY_ID), notation="layer").ok
+    rc, out, err = _cli(tmp_path, BY_ID)
+    assert rc == 0 and err == "" and "no wrong values" in out and "nw.l2.i1.u1 (w5+)" in out
+    rc, out, _ = _cli(tmp_path, BY_ID, "--format", "json", "--notation", "hagan")
+    assert rc == 0 and [r["verdict"] for r in json.loads(out)["results"]] == ["right"] * 3
+
+
+def test_a_wrong_value_by_id_is_reported_with_its_label(tmp_path):
+    by, rep = one({"nw.l2.i1.u1": "0.3620"})
+    assert by["nw.l2.i1.u1"].verdict == "wrong" and rep.first_wrong == "nw.l2.i1.u1"
+    assert by["nw.l2.i1.u1"].step == "w5+" and abs(by["nw.l2.i1.u1"].expected - 0.35891648) < 1e-8
+    rc, out, _ = _cli(tmp_path, "out.s1.l2.u1 = 0.75136507\nnw.l2.i1.u1 = 0.3620\n")
+    assert rc == 1 and "first wrong step: nw.l2.i1.u1 (w5+)" in out
+
+
+def test_an_unknown_id_gets_the_nearest_ids(tmp_path):
+    with pytest.raises(AnswerError) as e:
+        check(MAZUR, {"gw.l9.i1.u1": "0.08"})
+    assert "did you mean" in str(e.value) and "gw.l2.i1.u1" in str(e.value)
+    rc, out, err = _cli(tmp_path, "out.s1.l2.u1 = 0.75136507\ngw.l9.i1.u1 = 0.082167041\n")
+    assert rc == 2 and out == "" and "line 2" in err and "did you mean" in err and "gw.l2.i1.u1" in err
+    assert "Traceback" not in err
+
+
+def test_json_answers_with_id_keys(tmp_path):
+    f = tmp_path / "answers.json"
+    f.write_text('{"gw.l2.i1.u1": 0.082167041, "nw.l2.i1.u1": 0.35891648, "out.s1.l2.u1": 0.75136507}',
+                 encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "calc", "check", str(preset_path("mazur")), str(f), "--format", "json"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    d = json.loads(p.stdout)
+    assert p.returncode == 0 and d["first_wrong"] is None
+    assert {r["label"]: r["verdict"] for r in d["results"]} == {"gw.l2.i1.u1": "right", "nw.l2.i1.u1": "right",
+                                                               "out.s1.l2.u1": "right"}
+    assert check(MAZUR, parse_answers(f.read_text(encoding="utf-8"))).ok
+
+
+@pytest.mark.parametrize("name", ["mazur", "three_layer_softmax", "dog_breed"])
+def test_ids_and_labels_do_not_collide(name):
+    spec = load_preset(name)
+    from calc.worked import notation as nt
+    for notation in nt.available(spec):
+        sol = solve(spec, notation=notation)
+        ix = LabelIndex(sol.steps, spec, notation)
+        for s in sol.steps:
+            if s.kind == "matrix":
+                continue
+            assert ix.resolve(s.id).step_id == s.id and ix.resolve(s.id.upper()).step_id == s.id
+            assert ix.resolve(s.label).step_id == s.id, (notation, s.label)

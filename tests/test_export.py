@@ -120,21 +120,71 @@ def test_marp_front_matter_one_step_per_slide(mazur):
     assert body.count("\n---\n") + 1 == n_steps + 2  # title + givens + one per step
 
 
+def assert_notebook_replays(pid: str, sol) -> str:
+    """The notebook validates, and running its code cells recomputes every step's value; returns its text."""
+    text = notebook.render(sol)
+    nbformat.validate(nbformat.reads(text, as_version=4))
+    ns: dict = {}
+    for code in notebook.code_cells(text):
+        exec(compile(code, f"<{pid} cell>", "exec"), ns)  # test code running generated code
+    checked = 0
+    for st in sol.steps:
+        if st.value is None:
+            continue
+        got, want = np.asarray(ns[ident(st.id)], dtype=float), np.asarray(st.value, dtype=float)
+        assert got.shape == want.shape and np.allclose(got, want, rtol=1e-9, atol=1e-12), (pid, st.id)
+        checked += 1
+    assert checked == sum(1 for s in sol.steps if s.value is not None)
+    return text
+
+
 def test_notebook_validates_and_replays_every_value(sols):
     for pid, sol in sols.items():
-        text = notebook.render(sol)
-        nbformat.validate(nbformat.reads(text, as_version=4))
-        ns: dict = {}
-        for code in notebook.code_cells(text):
-            exec(compile(code, f"<{pid} cell>", "exec"), ns)  # test code running generated code
-        checked = 0
-        for st in sol.steps:
-            if st.value is None:
-                continue
-            got, want = np.asarray(ns[ident(st.id)], dtype=float), np.asarray(st.value, dtype=float)
-            assert got.shape == want.shape and np.allclose(got, want, rtol=1e-9, atol=1e-12), (pid, st.id)
-            checked += 1
-        assert checked == sum(1 for s in sol.steps if s.value is not None)
+        assert_notebook_replays(pid, sol)
+
+
+def small_problem(acts: tuple[str, str], loss: str, n: int = 2, seed: int = 3, **kw):
+    rng = np.random.default_rng(seed)
+    t = np.eye(2)[rng.integers(0, 2, n)] if loss == "cce" else rng.uniform(0.1, 0.9, (n, 2))
+    d = {"inputs": rng.uniform(-1, 1, (n, 2)).round(2).tolist(), "targets": t.round(2).tolist(), "loss": loss,
+         "learning_rate": 0.5, "update_biases": True,
+         "layers": [{"weights": rng.uniform(-1, 1, (2, 2)).round(2).tolist(), "biases": [0.1, -0.2],
+                     "activation": acts[0]},
+                    {"weights": rng.uniform(-1, 1, (2, 2)).round(2).tolist(), "biases": 0.3, "activation": acts[1]}]}
+    d.update(kw)
+    return spec_from_dict(d)
+
+
+@pytest.mark.parametrize("acts, loss, kw", [
+    (("silu", "silu"), "half_sse", {}),
+    (("silu", "sigmoid"), "bce", {"reduction": "mean", "log_base": "10"}),
+    (("tanh", "softmax"), "cce", {}),
+    (("softmax", "softmax"), "cce", {"update_order": "sequential", "reduction": "mean"}),
+    (("elu", "identity"), "mse", {}),
+])
+def test_notebook_replays_silu_and_softmax_problems(acts, loss, kw):
+    text = assert_notebook_replays("-".join(acts), solve(small_problem(acts, loss, **kw)))
+    helpers = notebook.code_cells(text)[0]
+    for a in acts:                      # one generated helper per activation of the problem, from its record
+        assert f"def f_act_{a}(net, alpha):" in helpers and f"def f_dact_{a}(net, out, alpha):" in helpers
+    assert f"def f_err_{loss}(t, o, m, lf, net):" in helpers
+
+
+def test_notebook_helpers_come_from_the_records(monkeypatch):
+    """A throwaway activation record (cube: f = z^3, f' = 3 z^2) reaches the notebook with no other edit."""
+    import dataclasses
+    from calc.maths import functions
+    cube = functions.Activation("cube", lambda A, z, al: z * z * z, lambda A, z, o, al: 3 * z * z,
+                                lambda n, a: rf"{n}^{{3}}", lambda n, o, a: rf"3 {n}^{{2}}", "cube", in_net=True)
+    monkeypatch.setitem(functions.ACTIVATIONS, "cube", cube)
+    spec = small_problem(("sigmoid", "sigmoid"), "half_sse")
+    layers = tuple(dataclasses.replace(layer, activation="cube") for layer in spec.layers)
+    spec = dataclasses.replace(spec, layers=layers)        # validated as sigmoid, then given the new record
+    text = assert_notebook_replays("cube", solve(spec))
+    helpers = notebook.code_cells(text)[0]
+    assert "def f_act_cube(net, alpha):" in helpers and "net * net * net" in helpers
+    assert "def f_dact_cube(net, out, alpha):" in helpers and "3.0 * net * net" in helpers
+    assert "sigmoid" not in helpers     # only the problem's own records
 
 
 def test_notebook_replays_mazur_printed_loss_after(mazur):

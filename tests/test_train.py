@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from calc.maths import functions
+from calc.maths.functions import ACTIVATIONS, LOSSES as LOSS_RECORDS
 from calc.train import codegen
 from calc.presets import load_preset, preset_path
 from calc.problem.spec import SpecError, spec_from_dict
@@ -221,29 +224,30 @@ def test_cli_bad_batch_size_exits_2(b):
 # ---------------------------------------------------------------------------------------------------
 # the fast paths give the reference path's numbers
 
-ACTS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "arctan", "softmax"]
-LOSSES = ["half_sse", "sse", "mse", "bce", "cce"]
+ACTS = list(ACTIVATIONS)          # every record: a new activation is in the sweep without an edit here
+LOSSES = list(LOSS_RECORDS)
+PROBS = [a for a, r in ACTIVATIONS.items() if r.probability]      # the outputs a log loss accepts
 
 
 def random_spec(i: int, rng: np.random.Generator):
     """Network i of a deterministic sweep: activations, losses, bias modes and orders cycle with i."""
-    loss = LOSSES[i % 5]
+    loss = LOSSES[i % len(LOSSES)]
     n_layers = 1 + i % 3
     sizes = [int(rng.integers(1, 4))] + [int(rng.integers(2, 4)) for _ in range(n_layers)]
     layers = []
     for k in range(n_layers):
-        act = ACTS[(i + i // 3 + 4 * k) % 9]
-        if k == n_layers - 1 and loss in ("bce", "cce"):
-            act = ("sigmoid", "softmax")[(i // 5) % 2]
+        act = ACTS[(i + i // 3 + 4 * k) % len(ACTS)]
+        if k == n_layers - 1 and LOSS_RECORDS[loss].log:
+            act = PROBS[(i // 5) % len(PROBS)]
         mode = ("unit", "shared", "none")[(i + k) % 3]
         layer = {"weights": rng.normal(0, 0.8, (sizes[k], sizes[k + 1])).tolist(), "activation": act,
                  "biases": rng.normal(0, 0.5, sizes[k + 1]).tolist() if mode == "unit" else
                  float(rng.normal()) if mode == "shared" else None}
-        if act in ("leaky_relu", "elu"):
+        if ACTIVATIONS[act].alpha is not None:
             layer["alpha"] = float(rng.uniform(0.05, 1.5))
         layers.append(layer)
     n = 1 + i % 4
-    if loss == "cce" or (loss == "bce" and layers[-1]["activation"] == "softmax"):
+    if loss == "cce" or (loss == "bce" and ACTIVATIONS[layers[-1]["activation"]].vector):
         t = np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
     elif loss == "bce":
         t = rng.uniform(0, 1, (n, sizes[-1])).round(2)
@@ -313,3 +317,173 @@ def test_engine_choice_and_generated_source():
     with pytest.raises(ValueError):
         codegen.step_function(((2, 2), ("sigmoid); import os; (",), ("unit",), "sse", "sum", True,
                                "simultaneous"), 1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# the generated step is the records evaluated as code: every activation, in a hidden and the output layer
+
+def record_cases() -> list[tuple[str, str, str]]:
+    """(hidden, output, loss): every activation before every activation (a squared-error loss, cycling), and every
+    activation before each probability output under each log loss."""
+    plain = [name for name, rec in LOSS_RECORDS.items() if not rec.log]
+    logs = [name for name, rec in LOSS_RECORDS.items() if rec.log]
+    cases = [(h, o, plain[(i + j) % len(plain)]) for i, h in enumerate(ACTS) for j, o in enumerate(ACTS)]
+    return cases + [(h, o, loss) for h in ACTS for o in PROBS for loss in logs]
+
+
+def record_spec(k: int, hidden: str, out: str, loss: str):
+    rng = np.random.default_rng(5000 + k)
+    n, sizes = 1 + k % 3, [2, 3, 3]
+    layers = []
+    for l, act in enumerate((hidden, out)):
+        mode = ("unit", "shared", "none")[(k + l) % 3]
+        layer = {"weights": rng.normal(0, 0.9, (sizes[l], sizes[l + 1])).tolist(), "activation": act,
+                 "biases": rng.normal(0, 0.5, sizes[l + 1]).tolist() if mode == "unit" else
+                 float(rng.normal(0, 0.5)) if mode == "shared" else None}
+        if ACTIVATIONS[act].alpha is not None:
+            layer["alpha"] = float(rng.uniform(0.05, 1.5))
+        layers.append(layer)
+    if loss == "cce" or ACTIVATIONS[out].vector:
+        t = np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
+    elif LOSS_RECORDS[loss].log:
+        t = rng.uniform(0, 1, (n, sizes[-1])).round(2)
+    else:
+        t = rng.normal(0, 1, (n, sizes[-1]))
+    return spec_from_dict({
+        "inputs": rng.normal(0, 1, (n, sizes[0])).tolist(), "targets": t.tolist(), "layers": layers, "loss": loss,
+        "log_base": ("e", "10")[k % 2], "reduction": ("sum", "mean")[(k // 2) % 2],
+        "learning_rate": float(rng.uniform(0.05, 0.6)), "update_biases": bool((k // 4) % 2 == 0),
+        "update_order": ("simultaneous", "sequential")[(k // 3) % 2]})
+
+
+def generated_vs_engine(spec) -> None:
+    """One generated step over the whole batch against calc.engine.numeric.run: E, W+, b+, and E after the step."""
+    from calc.engine.numeric import run
+    from calc.train.fast import ScalarModel
+    model = ScalarModel(spec, spec.n_samples)
+    loss, new = model.step_all(model.start())
+    ws, bs = model.arrays(new)
+    ref = run(spec)
+    assert close(loss, ref.loss), (loss, ref.loss)
+    for k in range(len(spec.layers)):
+        assert close(ws[k], ref.new_w[k]), (k, ws[k], ref.new_w[k])
+        if ref.new_b[k] is not None:
+            assert close(bs[k], ref.new_b[k]), (k, bs[k], ref.new_b[k])
+    assert close(model.loss(new), ref.loss_after)
+
+
+@pytest.mark.parametrize("k", range(len(record_cases())))
+def test_generated_step_is_the_records_for_every_activation_and_loss(k):
+    hidden, out, loss = record_cases()[k]
+    generated_vs_engine(record_spec(k, hidden, out, loss))
+
+
+def test_record_cases_cover_every_record_and_option():
+    cases = record_cases()
+    specs = [record_spec(k, *c) for k, c in enumerate(cases)]
+    assert {h for h, _, _ in cases} == {o for _, o, _ in cases} == set(ACTIVATIONS)
+    assert {loss for _, _, loss in cases} == set(LOSS_RECORDS)
+    assert {(s.layers[-1].activation, s.loss) for s in specs if s.loss in ("bce", "cce")} >= {
+        ("sigmoid", "bce"), ("softmax", "cce"), ("sigmoid", "cce"), ("softmax", "bce")}
+    assert {layer.bias_mode for s in specs for layer in s.layers} == {"unit", "shared", "none"}
+    assert {(s.update_order, s.reduction, s.log_base, s.update_biases) for s in specs} >= {
+        (o, r, b, u) for o in ("simultaneous", "sequential") for r in ("sum", "mean") for b in ("e", "10")
+        for u in (True, False)}
+
+
+def test_codegen_knows_no_activation_or_loss_by_name():
+    """No activation or loss is named in the code generators: their code comes from the records."""
+    for path, names in (("calc/train/codegen.py", list(ACTIVATIONS) + list(LOSS_RECORDS)),
+                        ("calc/train/fast.py", list(ACTIVATIONS) + list(LOSS_RECORDS)),
+                        ("calc/export/notebook.py", list(ACTIVATIONS) + list(LOSS_RECORDS)),
+                        ("calc/export/generate.py", list(ACTIVATIONS))):
+        text = (ROOT / path).read_text(encoding="utf-8")
+        for name in names:
+            assert f'"{name}"' not in text and f"'{name}'" not in text, (path, name)
+
+
+def cube_record():
+    """A throwaway activation, written once as a record (f = z^3, f' = 3 z^2)."""
+    return functions.Activation("cube", lambda A, z, al: z * z * z, lambda A, z, o, al: 3 * z * z,
+                                lambda n, a: rf"{n}^{{3}}", lambda n, o, a: rf"3 {n}^{{2}}", "cube", in_net=True)
+
+
+def cube_spec(loss: str = "half_sse", out: str = "cube", n: int = 2):
+    """A spec validated with sigmoid layers, then given the cube activation (so validation needs no edit)."""
+    import dataclasses
+    rng = np.random.default_rng(77)
+    d = {"inputs": rng.normal(0, 0.7, (n, 2)).tolist(), "learning_rate": 0.1, "loss": loss, "update_biases": True,
+         "targets": (np.eye(2)[rng.integers(0, 2, n)] if loss == "cce" else rng.uniform(0.1, 0.9, (n, 2))).tolist(),
+         "layers": [{"weights": rng.normal(0, 0.7, (2, 2)).tolist(), "biases": [0.1, -0.2], "activation": "sigmoid"},
+                    {"weights": rng.normal(0, 0.7, (2, 2)).tolist(), "biases": 0.3, "activation": "sigmoid"}]}
+    spec = spec_from_dict(d)
+    acts = ("cube", out)
+    return dataclasses.replace(spec, layers=tuple(dataclasses.replace(layer, activation=a)
+                                                  for layer, a in zip(spec.layers, acts)))
+
+
+@pytest.mark.parametrize("out, loss", [("cube", "half_sse"), ("cube", "mse"), ("softmax", "cce"), ("sigmoid", "bce")])
+def test_a_new_record_is_generated_code_without_another_edit(monkeypatch, out, loss):
+    monkeypatch.setitem(functions.ACTIVATIONS, "cube", cube_record())
+    spec = cube_spec(loss, out)
+    generated_vs_engine(spec)
+    src = codegen.source(codegen.shape_of(spec), spec.n_samples)
+    assert re.search(r"(\w+) \* \1 \* \1", src) and re.search(r"3\.0 \* (\w+) \* \1", src)   # z z z, 3 z z
+    res, ref = train(spec, 5, engine="scalar"), train(spec, 5, engine="reference")
+    assert close(res.history, ref.history)
+
+
+# ---------------------------------------------------------------------------------------------------
+# calc.maths.code: the records as source, in both flavours, against the float64 arithmetic
+
+GRID = [-800.0, -30.0, -2.5, -1e-3, 0.0, 1e-3, 0.7, 3.0, 30.0, 800.0]
+
+
+def run_function(src: str, name: str, namespace: dict):
+    ns = dict(namespace)
+    exec(compile(src, f"<{name}>", "exec"), ns)     # test code running generated code
+    return ns[name]
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_code_flavours_compute_what_float64_does(name):
+    from calc.maths.code import NumpyCode, PythonCode
+    rec, alpha = ACTIVATIONS[name], 0.3
+    z = np.array([GRID])
+    with np.errstate(all="ignore"):
+        want_f, want_df = rec.f(z, alpha), rec.df(z, rec.f(z, alpha), alpha)
+    f = run_function(NumpyCode().function("f", ["net", "alpha"], rec.F), "f", {"np": np})
+    df = run_function(NumpyCode().function("df", ["net", "out", "alpha"], rec.DF), "df", {"np": np})
+    with np.errstate(all="ignore"):
+        assert np.allclose(f(z, alpha), want_f, rtol=1e-15, atol=0) and np.allclose(df(z, want_f, alpha), want_df)
+    if rec.vector:          # scalar Python: one row of Code, one output each
+        A = PythonCode()
+        nets = A.vars([[f"z_{j}" for j in range(len(GRID))]])
+        lines, exprs = A.finish(list(rec.F(A, nets, A.var("alpha"))[0]))
+        src = "def f(Z, alpha):\n    " + ", ".join(f"z_{j}" for j in range(len(GRID))) + ", = Z\n" + "".join(
+            f"    {ln}\n" for ln in lines) + f"    return [{', '.join(exprs)}]\n"
+        got = run_function(src, "f", PythonCode.GLOBALS)(GRID, alpha)
+        assert np.allclose(got, want_f[0], rtol=1e-15, atol=0)
+        return
+    f = run_function(PythonCode().function("f", ["net", "alpha"], rec.F), "f", PythonCode.GLOBALS)
+    df = run_function(PythonCode().function("df", ["net", "out", "alpha"], rec.DF), "df", PythonCode.GLOBALS)
+    for k, v in enumerate(GRID):   # no math error at +-800: a branch's own work is done only when it is taken
+        assert f(v, alpha) == pytest.approx(want_f[0, k], rel=1e-15, abs=0)
+        assert df(v, want_f[0, k], alpha) == pytest.approx(want_df[0, k], rel=1e-15, abs=1e-300)
+
+
+def test_code_shares_subexpressions_and_refuses_numbers_as_names():
+    from calc.maths.code import PythonCode
+    silu = ACTIVATIONS["silu"]
+    src = PythonCode().function("df", ["net", "out", "alpha"], silu.DF)
+    assert src.count("exp(") == 1 and src.count("abs(") == 1          # sigmoid(z) written twice, computed once
+    A = PythonCode()
+    for bad in ("v3", "1x", "x; import os", "exp", "lambda", "x y"):
+        with pytest.raises(ValueError):
+            A.var(bad)
+    with pytest.raises(TypeError):
+        bool(A.var("x"))            # a Code value has no truth value: a record branches with A.where
+    with pytest.raises(TypeError):
+        A.var("x") > 0
+    with pytest.raises(TypeError):
+        A.var("x") ** 0.5

@@ -30,16 +30,24 @@ def check(spec: Spec, answers, notation: str | None = None) -> Report:
     return Diagnoser(spec, sol, entries, notation).run()
 
 
+def _shown(r) -> str:
+    """The label as written; a value given by step id also gets the solution's label: `nw.l2.i1.u1 (w5+)`."""
+    def bare(x: str) -> str:
+        return x.split("].", 1)[-1].strip() if x.lower().startswith("train") and "]." in x else x.strip()
+    written, step = bare(r.label), bare(r.step)
+    return f"{r.label} ({step})" if written.lower() == r.step_id.lower() and written != step else r.label
+
+
 def render_text(rep: Report) -> str:
     """One line per value: label, the number as written, verdict, and why."""
     rows = []
-    w = max([len(r.label) for r in rep.results] + [5])
+    w = max([len(_shown(r)) for r in rep.results] + [5])
     g = max([len(r.given) for r in rep.results] + [5])
     for r in rep.results:
         mark = "  <- first wrong step" if r.label == rep.first_wrong else ""
         why = r.cause or r.note
         exp = "" if r.verdict == "right" else f"; expected {show(r.expected)}"
-        rows.append(f"{r.label:<{w}}  {r.given:<{g}}  {r.verdict:<7}  {why}{exp}{mark}")
+        rows.append(f"{_shown(r):<{w}}  {r.given:<{g}}  {r.verdict:<7}  {why}{exp}{mark}")
     if rep.first_wrong:
         first = next(r for r in rep.results if r.label == rep.first_wrong)
         rows.append(f"first wrong step: {first.label} ({first.step}); {first.cause}")
@@ -62,8 +70,9 @@ def main(argv: list[str]) -> int:
             raise SystemExit(2)
 
     ap = _P(prog="python -m calc check", description="judge a student's numbers against the worked solution")
-    ap.add_argument("spec", help="problem JSON file")
-    ap.add_argument("answers", help="answers: one 'label = value' per line, or JSON {label: value}")
+    ap.add_argument("spec", help="problem JSON file (docs/problem-format.md)")
+    ap.add_argument("answers", help="answers: one 'label = value' per line, or JSON {label: value}; a label may "
+                                    "also be a step id (gw.l2.i1.u1, nw.l2.i1.u1; README, \"Step ids\")")
     ap.add_argument("--format", choices=("text", "json"), default="text")
     ap.add_argument("--notation", choices=("mazur", "layer", "hagan"), default=None)
     try:
@@ -126,11 +135,11 @@ def side_by_side(spec: Spec, rep: Report) -> list[dict]:
     return rows
 
 
-def hand_chain(spec: Spec, k: int, truncate: bool = False, notation: str | None = None) -> list[dict]:
+def hand_chain(spec: Spec, k: int, truncate: bool = False, notation: str | None = None, style: str = "step") -> list[dict]:
     """The exact chain beside the chain with every intermediate rounded (or truncated) to k decimals."""
     sol = solve(spec, notation=notation)
     ids = [s.id for s in sol.steps if s.kind not in ("matrix", "given")]
-    rounded = sl.evaluate(spec, sl.rounding(k, truncate), ids)
+    rounded = sl.evaluate(spec, sl.rounding(k, truncate, "decimals", style), ids)
     return [{"step": sol.index[i].label, "exact": sol.index[i].value, f"{'truncated' if truncate else 'rounded'} "
              f"to {k} decimals": rounded.get(i),
              "difference": None if rounded.get(i) is None or sol.index[i].value is None

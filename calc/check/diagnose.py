@@ -106,7 +106,8 @@ class Diagnoser:
             c, pv, pinned = hit
             if pinned and ups:
                 return self._from_yours(e, v, pv, ups, bad, f", worked by {c.text}")
-            return self.result(e, v, "rounded", f"{c.text}: it gives {show(pv)} (rounding intermediates is "
+            shown = f"{pv:.{g.decimals}f}" if g.decimals is not None else show(pv)
+            return self.result(e, v, "rounded", f"{c.text}: it gives {shown} (rounding intermediates is "
                                                 "not a mistake)", slips=c.slips, reproduced=pv)
         return self.diagnose(e, v)
 
@@ -138,10 +139,10 @@ class Diagnoser:
         for unit, lo in (("decimals", max(2, dec)), ("digits", max(2, sig))):
             for k in range(lo, 10):
                 for trunc in (True, False):
-                    for calc in (False, True):
-                        key = ("hand", k, trunc, unit, calc)
+                    for style in ("op", "step", "calculator"):
+                        key = ("hand", k, trunc, unit, style)
                         if key not in self._cache:
-                            self._cache[key] = sl.rounding(k, trunc, unit, calc)
+                            self._cache[key] = sl.rounding(k, trunc, unit, style)
                         out.append(self._cache[key])
         return out
 

@@ -15,7 +15,6 @@ are judged on the printed number in calc.check.check.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,6 +26,7 @@ from calc.engine.typed import leaves
 from calc.maths.arith import FLOAT, Exact, Hand, Rounding
 from calc.maths.functions import ACTIVATIONS, LOSSES
 from calc.problem.spec import Spec
+from calc.worked import ids
 from calc.worked import notation as nt
 
 # slip id -> what the student did (the catalogue; the order is the order of preference)
@@ -72,6 +72,7 @@ class Candidate:
     layer_changes: dict = field(default_factory=dict)   # {layer index: {"weights": array}}
     switches: dict = field(default_factory=dict)        # record and tap transformations (see method())
     arith: object = None                                # a hand calculation's arithmetic (None: float64)
+    hook: Callable | None = None                        # applied to each step's array (a per-step rounding)
 
     def spec(self, spec: Spec) -> Spec:
         """The problem as the student worked it."""
@@ -127,7 +128,9 @@ def method(spec: Spec, sw: dict, pin_tap=None) -> Method:
             arr = 2 * layer.biases - arr
         return arr if pin_tap is None else pin_tap(name, k, arr)
 
-    return Method(acts, losses, tap, by_chain=True)
+    # a slip is worked by the chain rule (so a student's dE/dout carries into delta); the correct method and a
+    # hand calculation use the closed form where the worked solution does (delta = out - target)
+    return Method(acts, losses, tap, logs_from_outputs=True, chain_delta=bool(sw))
 
 
 EXACT = Candidate((), "the correct method")
@@ -229,21 +232,19 @@ def pairs(cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
-def rounding(k: int, truncate: bool, unit: str = "decimals", calculator: bool = False) -> Candidate:
-    """A hand calculation: every result rounded half up (or truncated) to k decimals or k significant digits, in
-    decimal arithmetic (0.3925 stays 0.3925); `calculator`: sigmoid from one key, rounded once."""
-    A = Hand(Rounding(k, "truncate" if truncate else "round", unit), calculator)
-    return Candidate(("rounding",), A.describe(), arith=A)
+def rounding(k: int, truncate: bool, unit: str = "decimals", style: str = "op") -> Candidate:
+    """A hand calculation: results rounded half up (or truncated) to k decimals or k significant digits, in decimal
+    arithmetic (0.3925 stays 0.3925). style "op": every operation's result; "calculator": the same with sigmoid
+    from one key; "step": only each step's value (net, out, dE/dout, ..., w+)."""
+    A = Hand(Rounding(k, "truncate" if truncate else "round", unit), calculator=style == "calculator",
+             per_step=style == "step")
+    return Candidate(("rounding",), A.describe(), arith=A, hook=A.round_array if style == "step" else None)
 
 
 # ---- running a candidate ---------------------------------------------------------------------------
-_ID = re.compile(r"([a-z]+)(\d+)")
-
-
 def parse_id(sid: str) -> tuple[str, dict[str, int]]:
-    """'term.s1.l1.u2.k1' -> ('term', {'s': 1, 'l': 1, 'u': 2, 'k': 1})."""
-    kind, _, rest = sid.partition(".")
-    return kind, {k: int(v) for k, v in _ID.findall(rest)}
+    """'term.s1.l1.u2.k1' -> ('term', {'s': 1, 'l': 1, 'u': 2, 'k': 1}) (calc.worked.ids.parse)."""
+    return ids.parse(sid)
 
 
 PINNABLE = {"net", "out", "err", "loss", "dout", "act", "delta", "term", "gw", "gb", "nw", "nb"}
@@ -274,7 +275,7 @@ def _pin_slot(sid: str, spec: Spec) -> tuple[str, int, tuple] | None:
 
 def apply_givens(spec: Spec, pins: dict[str, float]) -> Spec:
     """The spec with the student's own values of given numbers (inputs, targets, weights, biases, eta)."""
-    gv = {k: v for k, v in pins.items() if parse_id(k)[0] in ("x", "t", "w", "b", "eta")}
+    gv = {k: v for k, v in pins.items() if parse_id(k)[0] in ids.GIVEN}
     if not gv:
         return spec
     x, t = spec.inputs.copy(), spec.targets.copy()
@@ -325,7 +326,7 @@ def evaluate(spec: Spec, cand: Candidate, step_ids: list[str], pins: dict[str, f
 
     try:
         with np.errstate(all="ignore"):
-            p = run(spec, method=cand.method(spec, tap), A=A)
+            p = run(spec, hook=cand.hook, method=cand.method(spec, tap), A=A)
     except (ValueError, FloatingPointError, ZeroDivisionError, IndexError, ArithmeticError, TypeError):
         return {}
     return _values(spec, p, rec, step_ids, A)
@@ -349,9 +350,9 @@ def _values(spec: Spec, p, rec, step_ids: list[str], A=FLOAT) -> dict[str, float
                 v = spec.layers[l - 1].biases[(u or 1) - 1]
             elif kind == "eta":
                 v = spec.learning_rate
-            elif sid == "loss":
+            elif sid == ids.LOSS:
                 v = p.fwd.loss
-            elif sid == "loss_after":
+            elif sid == ids.LOSS_AFTER:
                 v = p.loss_after
             elif kind == "jac":
                 v = p.jacobians[l - 1][s - 1, q["k"] - 1, u - 1]

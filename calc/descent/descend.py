@@ -19,7 +19,7 @@ from typing import Any
 
 from calc.descent import worker
 from calc.descent.kernel import DescentError, Undefined, descend_job, evaluate  # noqa: F401
-from calc.descent.worker import WorkerError
+from calc.descent.worker import WorkerError, WorkerTimeout
 from calc.parse.text import Expression, Number, ParseError, parse_expression, parse_number
 
 MAX_STEPS = 1000
@@ -67,10 +67,19 @@ class DescentResult:
 
 def descend(expr_text: str, start: Any, rate: Any, steps: Any, variable: str = "theta",
             timeout: float = 2.0) -> DescentResult:
-    """Run `steps` updates theta <- theta - rate * f'(theta) from `start` (numbers or cell text)."""
+    """Run `steps` updates theta <- theta - rate * f'(theta) from `start` (numbers or cell text).
+
+    Raises ParseError (a refused input, its field named) or DescentError (refused at the start, or the SymPy
+    worker timed out, died or failed: the message names f and says what happened); never WorkerError."""
     f = parse_expression(expr_text, variable)
     t0, a, n = _number(start, "--start"), _number(rate, "--rate"), _count(steps, "--steps", MAX_STEPS)
-    out = worker.run("descend", {"text": f.text, "variable": variable, "start": t0, "rate": a, "steps": n}, timeout)
+    try:
+        out = worker.run("descend", {"text": f.text, "variable": variable, "start": t0, "rate": a, "steps": n},
+                         timeout)
+    except WorkerTimeout as e:   # the worker was killed and restarted; say which input and what to do
+        raise DescentError(f"f({variable}) = {f.text}: the descent {e}, or fewer steps") from None
+    except WorkerError as e:     # the worker died (killed, out of memory) or the job failed inside it
+        raise DescentError(f"f({variable}) = {f.text}: the descent could not be computed: {e}") from None
     if "error" in out:
         raise DescentError(out["error"])
     notes = ([f.note] if f.note else []) + out["notes"]

@@ -28,10 +28,12 @@ class Curve:
     note: str = ""
 
 
-TITLES = {"binary_step": "Binary step", "identity": "Linear (identity)", "sigmoid": "Sigmoid (logistic)",
-          "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU (alpha = 0.01)",
-          "prelu": f"Parametric ReLU (alpha = {PRELU_ALPHA}, learned)", "elu": "ELU (alpha = 1)",
-          "softplus": "Softplus", "arctan": "arctan"}
+# seed 001's table: the network's own activations (their records, softmax aside: it acts on a whole layer),
+# plus the binary step and PReLU (leaky ReLU's record with a learned alpha), which only this page shows
+TITLES = {"binary_step": "Binary step",
+          **{a.name: a.title + (f" (alpha = {a.alpha:g})" if a.alpha is not None else "")
+             for a in ACTIVATIONS.values() if not a.vector},
+          "prelu": f"Parametric ReLU (alpha = {PRELU_ALPHA}, learned)"}
 
 
 def names() -> list[str]:
@@ -51,17 +53,18 @@ def curve(name: str, lo: float = -6.0, hi: float = 6.0, n: int = 241) -> Curve:
                      r"f'(x) = 0 \quad (x \ne 0;\ \text{undefined at } 0)", x, f, df,
                      "Its derivative is 0 everywhere it exists, so backpropagation gets no signal through it.")
     if name == "prelu":
-        a = PRELU_ALPHA
-        f, df = np.where(x > 0, x, a * x), np.where(x > 0, 1.0, a)
+        a, rec = PRELU_ALPHA, ACTIVATIONS["leaky_relu"]
+        f = rec.f(x, a)
+        df = rec.df(x, f, a)
         return Curve(name, TITLES[name], r"f(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
                      r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}", x, f, df,
                      "Like leaky ReLU, but alpha is a parameter learned by gradient descent.")
     act = ACTIVATIONS[name]
-    alpha = {"leaky_relu": 0.01, "elu": 1.0}.get(name, 0.0)
+    alpha = act.alpha or 0.0
     f = act.f(x, alpha)
     df = act.df(x, f, alpha)
-    a_tex = {"leaky_relu": "0.01", "elu": "1"}.get(name, "")
-    tex_df = act.tex_df("x", "f(x)", a_tex) if name in ("sigmoid", "tanh") else act.tex_df("x", "x", a_tex)
+    a_tex = f"{act.alpha:g}" if act.alpha is not None else ""
+    tex_df = act.tex_df("x", "x", a_tex) if act.in_net else act.tex_df("x", "f(x)", a_tex)
     note = act.kink or ""
     if act.saturates:
         lo_v, hi_v = vanishing_range(name)

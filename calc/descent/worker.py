@@ -145,6 +145,16 @@ def _restart() -> None:
     _start()  # warm the next one now, so the next job does not wait for it
 
 
+def _how_it_ended() -> str:
+    proc = _state["proc"]
+    if proc is None:
+        return ""
+    proc.join(0.5)
+    code = proc.exitcode
+    return f" (killed by signal {-code})" if code is not None and code < 0 else \
+        f" (exit status {code})" if code else ""
+
+
 def _ensure_ready(startup: float = 60.0) -> None:
     if _state["proc"] is None or not _state["proc"].is_alive():
         _restart()
@@ -174,8 +184,10 @@ def run(job_name: str, payload: Any, timeout: float = DEFAULT_TIMEOUT) -> Any:
             done = conn.poll(timeout)
             answer = conn.recv() if done else None
         except (EOFError, OSError):
+            how = _how_it_ended()
             _restart()
-            raise WorkerError("the SymPy worker stopped (out of memory?); it has been restarted") from None
+            raise WorkerError(f"the SymPy worker stopped{how} (out of memory, or killed); it has been restarted: "
+                              "try again, or simplify the expression") from None
         if answer is None:
             _restart()
             raise WorkerTimeout(f"took longer than {timeout:g} s: simplify a smaller expression")

@@ -5,8 +5,9 @@ The default, CORRECT, is the textbook method. calc.check.slips builds the other 
 tables; the engine itself has no slip switches.
     tap(name, layer, array) -> array sees net, out, err, loss_s, dout, act, delta, term (hidden sums: samples x
     units x next units), gw, gb, nw, nb, and may return the student's own numbers in place of the array.
-    by_chain: every delta by the chain rule and every log from the outputs as computed (no fused closed forms),
-    so that a student's own numbers carry through.
+    logs_from_outputs: every log of the loss taken from the outputs as computed (not from the nets), and
+    chain_delta: the output delta by the chain rule (no fused closed form), so that a student's own numbers
+    carry through as their worked steps depend on each other.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ class Method:
     activations: Mapping = field(default_factory=lambda: ACTIVATIONS)
     losses: Mapping = field(default_factory=lambda: LOSSES)
     tap: Tap | None = None
-    by_chain: bool = False
+    logs_from_outputs: bool = False
+    chain_delta: bool = False
 
     def see(self, name: str, layer: int, arr):
         return arr if self.tap is None else self.tap(name, layer, arr)

@@ -73,6 +73,7 @@ def forward(spec: Spec, weights=None, biases=None, x=None, t=None, hook: Hook | 
             check: bool = True, method: Method = CORRECT, A=FLOAT) -> Forward:
     """Z_l = A_{l-1} W_l + b_l ; A_l = f_l(Z_l); then each output's error term and the reduced loss."""
     h, m = hook or _ident, method
+    as_typed = weights is None and biases is None and x is None      # the problem's own numbers: kinks decided exactly
     given = leaves(spec, A) if (weights is None or x is None or t is None) else None
     weights = weights if weights is not None else given.weights
     biases = biases if biases is not None else given.biases
@@ -86,7 +87,7 @@ def forward(spec: Spec, weights=None, biases=None, x=None, t=None, hook: Hook | 
             if biases[k] is not None:
                 z = z + biases[k]
             act = m.activations[layer.activation]
-            if act.kink and A is FLOAT and x is None and weights is None:
+            if act.kink and A is FLOAT and as_typed:
                 z, found = snap_kinks(spec, k, z, a, weights[k], biases[k])
                 kinks += kink_warnings(spec, k, found)
             z = m.see("net", k, h(z))
@@ -100,7 +101,7 @@ def forward(spec: Spec, weights=None, biases=None, x=None, t=None, hook: Hook | 
         out_act = m.activations[spec.layers[-1].activation]
         n_out = t.shape[-1]
         lf = log_factor(spec, A)
-        if m.by_chain:      # logs of the outputs as computed (they may be a student's own numbers)
+        if m.logs_from_outputs:      # logs of the outputs as computed (they may be a student's own numbers)
             def logs():
                 return A.log(outs[-1]), A.log(1 - outs[-1])
         else:
@@ -154,7 +155,7 @@ def output_delta(spec: Spec, fwd: Forward, t, hook: Hook | None = None, method: 
         d_act = m.see("act", L, h(act.DF(A, z, o, alpha)))
         jac = softmax_jacobian(A, o) if act.vector else None
         fused = fused_delta(A, spec.loss, layer.activation, t, o, lf)
-        if fused is not None and not m.by_chain:
+        if fused is not None and not m.chain_delta:
             return d_out, d_act, m.see("delta", L, h(fused * scale)), jac, True
         delta = softmax_vjp(A, d_out, o) if act.vector and act.jacobian else d_out * d_act
         if fused is not None and A is FLOAT and not np.all(np.isfinite(delta)):

@@ -109,7 +109,10 @@ def snap_kinks(spec: Spec, k: int, z: np.ndarray, a: np.ndarray, w: np.ndarray, 
     near = (np.abs(z) <= 1e-12 * np.maximum(scale, 1e-300)) & (z != 0)
     if not near.any():
         return z, []
-    exact = _exact_nets(spec, k)
+    try:
+        exact = _exact_nets(spec, k)
+    except (OverflowError, ValueError, ZeroDivisionError, ArithmeticError):
+        return z, []                        # a non-finite or unreadable number: float64 decides
     z = z.copy()
     found = []
     for s, j in np.argwhere(near):

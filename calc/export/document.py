@@ -7,13 +7,14 @@ as Mazur works w5 and w1 in full), and worksheet blanks in place of every comput
 """
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field, replace
 
+from calc.worked import ids
 from calc.worked import notation as nt
-from calc.worked.solve import Solution, solve
+from calc.worked.solve import Solution
 from calc.worked.steps import Step
+from calc.worked.template import FLOAT_DIGITS
 
 BLANK = "blank"
 
@@ -81,8 +82,45 @@ class Document:
     notes: str                            # user text
 
 
+class ExactValues:
+    """A value source for Solution.view: step id -> the exact digits of calc.symbolic.exact.exact_solution
+    (`exact`: {id: ExactStep}, computed at `digits`), None where there is none."""
+
+    def __init__(self, exact: dict, digits: int):
+        self.exact, self.digits = exact, digits
+
+    def __call__(self, sid: str) -> str | None:
+        v = getattr(self.exact.get(sid), "value_str", None)
+        return v if isinstance(v, str) else None
+
+
+def exact_view(sol: Solution, digits: int) -> Solution:
+    """`sol` printed to `digits` significant digits. Above 17 (FLOAT_DIGITS) every computed value comes from exact
+    arithmetic (calc.symbolic.exact), never from float64 padding; ValueError for a summarised network, which has
+    no scalar chain to compute exactly."""
+    if digits <= FLOAT_DIGITS:
+        return sol.view(digits=digits)
+    if isinstance(sol.values, ExactValues) and sol.values.digits == digits == sol.digits:
+        return sol
+    if sol.summarised:
+        raise ValueError(f"digits: {digits} significant digits need exact values, and this network is summarised "
+                         f"to the matrix view (no scalar steps to compute exactly); use {FLOAT_DIGITS} digits or "
+                         "fewer")
+    from calc.symbolic.exact import exact_solution
+    return sol.view(digits=digits, values=ExactValues(exact_solution(sol, digits), digits))
+
+
+def exact_results(sol: Solution, digits: int) -> dict:
+    """{step id: ExactStep} at `digits`: those of an exact view when it has them, else computed."""
+    if isinstance(sol.values, ExactValues) and sol.values.digits == digits:
+        return sol.values.exact
+    from calc.symbolic.exact import exact_solution
+    return exact_solution(sol, digits)
+
+
 def prepare(sol: Solution, opts: Options) -> Solution:
-    """The solution in the requested notation and digits (re-solved only when they differ)."""
+    """The solution viewed in the requested notation and digits (Solution.view: nothing is re-solved); above 17
+    digits with exact values (exact_view)."""
     spec = sol.spec
     name = opts.notation or sol.notation.name
     if name not in nt.available(spec):
@@ -91,25 +129,26 @@ def prepare(sol: Solution, opts: Options) -> Solution:
     digits = opts.digits or sol.digits
     if not 1 <= digits <= 30:
         raise ValueError("digits: must be from 1 to 30")
-    digits = min(digits, 17)
-    if name == sol.notation.name and digits == sol.digits:
-        return sol
-    return solve(spec, notation=name, digits=digits)
+    if digits > FLOAT_DIGITS:
+        if isinstance(sol.values, ExactValues) and sol.values.digits == digits == sol.digits:
+            return sol if name == sol.notation.name else sol.view(notation=name, values=sol.values)
+        return exact_view(sol.view(notation=name), digits)
+    return sol.view(notation=name, digits=digits)
 
 
 def split(step: Step) -> tuple[str, str, str]:
-    """(formula rhs, numbers rhs, shown value) of a step's `lhs = formula` and `numbers = value`."""
-    tex = step.latex
-    rhs = step.formula[len(tex) + 3:] if step.formula.startswith(tex + " = ") else ""
-    if step.kind == "given":
-        return rhs, "", step.substituted
-    nums, _, val = step.substituted.rpartition(" = ")
-    return rhs, nums, val
+    """(formula rhs, numbers rhs, shown value) of a step: its general formula's right-hand side, the formula with
+    the numbers in, and the value as printed (the view's parts, never cut out of the printed strings)."""
+    return step.rhs, step.numbers, step.shown
 
 
-def _factors(formula: str, numbers: str) -> list[tuple[str, str]] | None:
-    fs, ns = top_split(formula, r" \cdot "), top_split(numbers, r" \cdot ")
-    return list(zip(fs, ns)) if len(fs) == len(ns) >= 2 else None
+def factors(sol: Solution, st: Step) -> list[tuple[str, str]] | None:
+    """The chain-rule factors of a product step as (symbol, number) pairs: each dependency's symbol over its
+    number, in the order the formula writes them (None unless the step is a product of two or more)."""
+    if st.op != "mul" or len(st.depends_on) < 2:
+        return None
+    deps = [sol.index[d] for d in st.depends_on]
+    return [(d.latex, d.number) for d in deps]
 
 
 def top_split(tex: str, sep: str) -> list[str]:
@@ -145,9 +184,9 @@ def full_ids(sol: Solution, names: tuple[str, ...]) -> set[str] | None:
         st = idx.get(n) or by_label.get(n)
         if st is None:
             raise ValueError(f"steps: no step {n!r} in this solution (use a label such as "
-                             f"{next((s.label for s in sol.steps if s.id.startswith('nw.')), 'w1+')} or a step id)")
-        if st.kind == "given" and ("n" + st.id) in idx:
-            st = idx["n" + st.id]
+                             f"{next((s.label for s in sol.steps if s.kind == 'update'), 'w1+')} or a step id)")
+        if st.kind == "given" and ids.is_param(st.id) and ids.new(st.id) in idx:
+            st = idx[ids.new(st.id)]
         todo.append(st.id)
     seen: set[str] = set()
     while todo:
@@ -162,7 +201,7 @@ def full_ids(sol: Solution, names: tuple[str, ...]) -> set[str] | None:
 def section_of(st: Step, n_layers: int) -> str:
     if st.kind == "forward":
         return "Forward pass"
-    if st.id == "loss_after":
+    if st.id == ids.LOSS_AFTER:
         return "After the update"
     if st.kind == "loss":
         return "Loss"
@@ -172,11 +211,11 @@ def section_of(st: Step, n_layers: int) -> str:
 
 
 def exact_values(sol: Solution, digits: int) -> tuple[dict[str, str], str]:
-    """{step id: LaTeX exact value} from calc.symbolic.formulas.exact_solution when it exists, and a note if not."""
+    """{step id: LaTeX exact value} from calc.symbolic.exact (those of an exact view when it has them), and a note
+    when they are unavailable."""
     try:
-        mod = importlib.import_module("calc.symbolic.formulas")
-        res = mod.exact_solution(sol, digits)
-    except Exception as e:  # the symbolic side is optional: degrade to rounded values
+        res = exact_results(sol, digits)
+    except Exception as e:  # the exact column is optional: degrade to the rounded values
         return {}, f"exact values unavailable ({type(e).__name__})"
     if not isinstance(res, dict):
         return {}, "exact values unavailable (unexpected result)"
@@ -206,7 +245,7 @@ def build(sol: Solution, opts: Options) -> Document:
     sol = prepare(sol, opts)
     spec = sol.spec
     full = full_ids(sol, opts.full)
-    exact, exact_note = exact_values(sol, opts.digits or sol.digits) if opts.exact else ({}, "")
+    exact, exact_note = exact_values(sol, sol.digits) if opts.exact else ({}, "")
     givens, sections = [], {}
     for st in sol.steps:
         if st.kind == "matrix" and not opts.matrix:
@@ -221,8 +260,8 @@ def build(sol: Solution, opts: Options) -> Document:
             continue
         if opts.worksheet:
             line.numbers, line.value, line.exact = "", BLANK, ""
-        elif st.op in ("mul",) and opts.symbolic:
-            line.factors = _factors(formula, numbers)
+        elif opts.symbolic:
+            line.factors = factors(sol, st)
         sec = sections.setdefault(section_of(st, len(spec.layers)), Section(section_of(st, len(spec.layers))))
         (sec.lines if full is None or st.id in full else sec.table).append(line)
     heading = "Worksheet" if opts.worksheet else ("Answer key" if opts.answer_key else "")

@@ -1,9 +1,10 @@
 """Exercise generator: an architecture, activations, loss and a seed -> a problem with "nice" numbers.
 
 Draws every input, target, weight and bias with 1 or 2 decimals from numpy.random.default_rng(seed),
-and redraws until the exercise is fair: no saturated unit (sigmoid/tanh net within +-3), no zero
-gradient (every |dE/dw| >= 1e-4; a relu unit must be active), no ties (distinct weights, distinct
-outputs per layer, distinct |gradients|). The same seed always gives the same exercise.
+and redraws until the exercise is fair: no saturated unit (the net of an activation that saturates, as
+sigmoid and tanh, within +-3), no net near a kink, no zero gradient (every |dE/dw| >= 1e-4 and no unit with
+f'(net) = 0: a relu unit must be active), no ties (distinct weights, distinct outputs per layer, distinct
+|gradients|). What an activation does is read from its record. The same seed always gives the same exercise.
 """
 from __future__ import annotations
 
@@ -38,13 +39,14 @@ def _draw(rng, shape, decimals: int, lo: float, hi: float, signed: bool) -> np.n
 
 
 def _targets(rng, loss: str, out_act: str, shape, decimals: int) -> np.ndarray:
-    if loss == "cce" or (out_act == "softmax"):
+    out = ACTIVATIONS[out_act]
+    if loss == "cce" or out.vector:
         t = np.zeros(shape)
         t[np.arange(shape[0]), rng.integers(0, shape[1], size=shape[0])] = 1.0
         return t
     if loss == "bce":
         return rng.integers(0, 2, size=shape).astype(float)
-    if out_act in ("sigmoid", "softmax"):
+    if out.probability:
         return _draw(rng, shape, decimals, 0.01, 0.99, False)
     return _draw(rng, shape, decimals, 0.1, 1.0, True)
 
@@ -52,12 +54,12 @@ def _targets(rng, loss: str, out_act: str, shape, decimals: int) -> np.ndarray:
 def _fair(spec: Spec) -> bool:
     p = run(spec)
     for k, layer in enumerate(spec.layers):
-        z, o = p.fwd.nets[k], p.fwd.outs[k]
-        if layer.activation in ("sigmoid", "tanh") and np.any(np.abs(z) > 3.0):
+        z, o, act = p.fwd.nets[k], p.fwd.outs[k], ACTIVATIONS[layer.activation]
+        if act.saturates and np.any(np.abs(z) > 3.0):
             return False
-        if layer.activation in ("relu", "leaky_relu", "elu") and np.any(np.abs(z) < 0.05):
+        if act.kink is not None and np.any(np.abs(z) < 0.05):
             return False
-        if layer.activation == "relu" and np.any(z <= 0):
+        if np.any(p.dout_dnet[k] == 0):
             return False
         if o.shape[1] > 1 and np.min(np.abs(np.diff(np.sort(o, axis=1), axis=1))) < 1e-3:
             return False

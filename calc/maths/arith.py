@@ -367,17 +367,28 @@ class Rounding:
 
 
 class Hand(_Objects):
-    """A hand calculation. calculator=True: a function key (e^x, ln, tanh) gives its value to 30 digits and only
-    the result is rounded; every +, -, *, / result is rounded as well."""
+    """A hand calculation: every +, -, *, / and function-key result rounded (half up) or truncated.
+
+    calculator=True: sigmoid and softplus come from one key (rounded once, not after each inner op).
+    per_step=True: only each step's value is rounded (the engine's hook, `round_array`); inside a step the
+    calculator keeps 40 digits."""
     name = "hand"
 
-    def __init__(self, rounding: Rounding, calculator: bool = False):
-        self.r, self.calculator = rounding, calculator
+    def __init__(self, rounding: Rounding, calculator: bool = False, per_step: bool = False):
+        self.rounding, self.calculator, self.per_step = rounding, calculator, per_step
+        self.r = Rounding(30, "round", "digits") if per_step else rounding
         self.mp = mpmath.MPContext()
         self.mp.dps = 40
 
     def describe(self) -> str:
-        return f"hand calculation, {self.r.describe()}" + (", sigmoid on a calculator" if self.calculator else "")
+        how = ", each step's value rounded" if self.per_step else (", sigmoid on a calculator" if self.calculator
+                                                                   else "")
+        return f"hand calculation, {self.rounding.describe()}{how}"
+
+    def round_array(self, a):
+        """Each entry rounded as the calculation's rounding says (the per-step hook)."""
+        rr = self.rounding
+        return _map(lambda v: H(rr.apply(self.const(v).d), self.r), np.asarray(a, dtype=object))
 
     def sigmoid(self, x):
         if self.calculator:

@@ -89,7 +89,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in [
     Activation("leaky_relu", lambda A, z, al: A.where(A.pos(z), z, al * z),
                lambda A, z, o, al: A.where(A.pos(z), 0 * z + 1, 0 * z + al),
                lambda n, a: _piece(rf"{n} > 0", n, rf"{a} \cdot {n}"), lambda n, o, a: _piece(rf"{n} > 0", "1", a),
-               "Leaky / parametric ReLU", kink="leaky_relu'(0) = alpha (PyTorch)", alpha=0.01, in_net=True),
+               "Leaky ReLU", kink="leaky_relu'(0) = alpha (PyTorch)", alpha=0.01, in_net=True),
     Activation("elu", lambda A, z, al: A.where(A.pos(z), z, al * A.expm1(z)),
                lambda A, z, o, al: A.where(A.pos(z), 0 * z + 1, al * A.exp(z)),
                lambda n, a: _piece(rf"{n} > 0", n, rf"{a} (e^{{{n}}} - 1)"),

@@ -16,12 +16,13 @@ import ast
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from calc.parse.errors import MAX_BITS, MAX_CHARS, MAX_EXPONENT, MAX_LITERAL, MAX_NODES, MAX_PARENS, ParseError  # noqa: F401
+from calc.parse.errors import (MAX_BITS, MAX_CHARS, MAX_DIGITS, MAX_EXPONENT, MAX_LITERAL, MAX_NODES, MAX_PARENS,  # noqa: F401
+                               ParseError, underflow_warning)
 CONSTANTS = ("e", "pi")
 NUMBER_FUNCTIONS = ("sqrt", "exp", "ln", "log")
 FUNCTIONS = NUMBER_FUNCTIONS + ("sin", "cos", "tan", "sinh", "cosh", "tanh", "atan", "arctan", "abs")
@@ -43,10 +44,12 @@ _CHAR_WHY = {"'": "quotes are not allowed: type a number or expression, not text
 
 @dataclass(frozen=True)
 class Number:
-    """A parsed number cell: float64 value, canonical ASCII text that rebuilds the exact value, visible note."""
+    """A parsed number cell: float64 value (correctly rounded from the exact value), canonical ASCII text that
+    rebuilds the exact value, visible note of a normalisation, and a warning (underflow to 0) or None."""
     value: float
     text: str
     note: str | None = None
+    warning: str | None = field(default=None, compare=False)  # e.g. "... underflows to 0 in float64: ..."
 
     def exact(self) -> Any:
         """The exact SymPy value of `text` through the same whitelist builder (Rational("0.15") = 3/20)."""
@@ -75,23 +78,58 @@ class Expression:
 
 def parse_number(text: str, field: str = "") -> Number:
     """A number cell -> Number; `field` is kept on the error as err.field (callers prefix the location)."""
-    if isinstance(text, str) and _PLAIN.fullmatch(text):  # fast path: the common plain decimal
-        return Number(_finite(float(text), text), text)
     try:
+        if isinstance(text, str) and _PLAIN.fullmatch(text):  # fast path: the common plain decimal
+            return _plain(text, text, None)
         if not isinstance(text, str):
             raise ParseError(f"expected text, got {type(text).__name__}")
         s, note = _normalise(text)
         if not s:
             raise ParseError("empty cell: type a number")
         if _PLAIN.fullmatch(s):
-            return Number(_finite(float(s), s), s, note)
+            return _plain(s, s, note)
+        if len(s) > MAX_CHARS:
+            raise ParseError(f"{len(s)} characters: the limit is {MAX_CHARS}")
         _refuse_commas(s)
         expr, canon = _parse(s, None)
-        from calc.parse.tree import to_float
-        return Number(_finite(to_float(expr, s), s), canon, note)
+        from calc.parse.enclose import float_value
+        value, warning = float_value(expr, s)
+        return Number(value, canon, note, warning)
     except ParseError as err:
         err.field = field
         raise
+    except (ArithmeticError, RecursionError, MemoryError) as err:  # a last guard: never a traceback for a cell
+        e = ParseError(f"{_clip(text) if isinstance(text, str) else text!r}: cannot be computed "
+                       f"({type(err).__name__}{': ' + str(err) if str(err) else ''})")
+        e.field = field
+        raise e from None
+
+
+def check_digits(text: str) -> None:
+    """ParseError for a plain decimal of more than MAX_DIGITS digits (before Python's 4300-digit int limit)."""
+    if len(text) > MAX_DIGITS:
+        mantissa = text.split("e")[0].split("E")[0]
+        n = sum(c.isdigit() for c in mantissa)
+        if n > MAX_DIGITS:
+            raise ParseError(f"a number with {n:,} digits: the limit is {MAX_DIGITS:,} digits "
+                             f"(round it, or write it with an exponent such as 1.2345e4999)")
+
+
+def underflow_note(text: str, value: float) -> str | None:
+    """The warning for a plain decimal that is not 0 but rounds to 0 in float64 (None otherwise)."""
+    if value == 0 and any(c in "123456789" for c in text.split("e")[0].split("E")[0]):
+        return underflow_warning(_clip(text))
+    return None
+
+
+def _plain(s: str, text: str, note: str | None) -> Number:
+    check_digits(s)
+    value = _finite(float(s), s)
+    return Number(value, text, note, underflow_note(s, value) if value == 0 else None)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-12:]} ({len(text):,} characters)"
 
 
 def parse_expression(text: str, variable: str = "theta") -> Expression:
@@ -110,7 +148,7 @@ def parse_expression(text: str, variable: str = "theta") -> Expression:
 
 def _finite(value: float, text: str) -> float:
     if not math.isfinite(value):
-        raise ParseError(f"{text} overflows float64 to infinity")
+        raise ParseError(f"{_clip(text)} overflows float64 to infinity: float64 stops at 1.8e308")
     return value
 
 

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import ast
 import math
+import time
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from calc.parse.errors import MAX_BITS, MAX_EXPONENT, MAX_LITERAL, ParseError
+from calc.parse.errors import BUDGET_SECONDS, MAX_BITS, MAX_EXPONENT, MAX_LITERAL, ParseError
 
 
 def to_float(expr: Any, s: str) -> float:
-    """float64 of an exact number: correctly rounded p/q for rationals, 30-digit evalf otherwise."""
-    if expr.is_Rational:
-        try:
-            return expr.p / expr.q
-        except OverflowError:
-            raise ParseError(f"{s} overflows float64 to infinity") from None
-    return float(expr.evalf(30))
+    """float64 of an exact number, correctly rounded and sure of its digits (calc.parse.enclose.float_value)."""
+    from calc.parse.enclose import float_value
+    return float_value(expr, s)[0]
 
 
 def bad_values() -> tuple:
@@ -38,6 +35,7 @@ class TreeBuilder:
         import sympy  # source: the token text ast parsed (offsets); shown: the user's text, for messages
         self.sp, self.src, self.source, self.variable = sympy, source, shown, variable
         self.symbol = sympy.Symbol(variable, real=True) if variable else None
+        self.deadline = time.monotonic() + BUDGET_SECONDS
         self.funcs = {"sqrt": sympy.sqrt, "exp": sympy.exp, "ln": sympy.log, "log": sympy.log, "sin": sympy.sin,
                       "cos": sympy.cos, "tan": sympy.tan, "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh,
                       "atan": sympy.atan, "arctan": sympy.atan, "abs": sympy.Abs}
@@ -55,7 +53,8 @@ class TreeBuilder:
             a, b = self.build(node.left), self.build(node.right)
             if isinstance(node.op, ast.Pow):
                 return self.power(a, b)
-            if isinstance(node.op, ast.Div) and b.is_zero:
+            if isinstance(node.op, ast.Div) and (b.is_zero or not b.free_symbols and self.sign(
+                    b, lambda bd: f"division by zero: {_short(b)} is 0, or within {bd} of 0") == 0):
                 raise ParseError(f"{self.source}: division by zero")
             self.size(a), self.size(b)
             return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}[type(node.op)] if not isinstance(node.op, ast.Div) else a / b
@@ -65,15 +64,16 @@ class TreeBuilder:
                 raise ParseError(f"{self.source}: {name}() takes exactly one argument")
             arg = self.build(node.args[0])
             if not arg.free_symbols:
-                v = self.approx(arg)
-                if name in ("log", "ln") and v <= 0:
-                    raise ParseError(f"{self.source}: {name} of {v:.6g} is undefined (log needs a positive number)")
-                if name == "sqrt" and v < 0:
-                    raise ParseError(f"{self.source}: sqrt of {v:.6g} is not a real number")
-                if name in ("exp", "sinh", "cosh") and abs(v) > 1000:
+                if name in ("log", "ln") and self.sign(arg, lambda bd: f"{name} of 0 is undefined, and "
+                                                       f"{_short(arg)} is 0, or within {bd} of 0") <= 0:
+                    raise ParseError(f"{self.source}: {name} of {self.about(arg)} is undefined (log needs a positive number)")
+                if name == "sqrt" and self.sign(arg, lambda bd: f"sqrt of a negative number is not real, and "
+                                                 f"{_short(arg)} is 0, or within {bd} of 0") < 0:
+                    raise ParseError(f"{self.source}: sqrt of {self.about(arg)} is not a real number")
+                if name in ("exp", "sinh", "cosh") and abs(self.approx(arg)) > 1000:
                     raise ParseError(f"{self.source}: {name} of a number beyond 1000 in size overflows float64")
-                if name in ("sin", "cos", "tan") and abs(v) > MAX_LITERAL:
-                    raise ParseError(f"{self.source}: {name} of {v:.6g} is not accepted (|argument| <= 1e6)")
+                if name in ("sin", "cos", "tan") and abs(self.approx(arg)) > MAX_LITERAL:
+                    raise ParseError(f"{self.source}: {name} of {self.about(arg)} is not accepted (|argument| <= 1e6)")
             return self.funcs[name](arg)
         raise ParseError(f"{self.source}: {type(node).__name__} is not allowed here")
 
@@ -95,14 +95,16 @@ class TreeBuilder:
             xv = self.approx(x)
             if abs(xv) > MAX_EXPONENT:
                 raise ParseError(f"{self.source}: exponent {_short(x)} is too large: |exponent| <= {MAX_EXPONENT}")
-            if not b.free_symbols:
-                bv = self.approx(b)
-                if bv == 0 and xv < 0:
+            if not b.free_symbols and (xv < 0 or not x.is_integer):
+                bs = self.sign(b, (lambda bd: f"division by zero: {_short(b)} is 0, or within {bd} of 0") if xv < 0
+                               else (lambda bd: f"{_short(b)} is raised to a fractional power, but its sign is not "
+                                                f"told: it is 0, or within {bd} of 0"))
+                if bs == 0 and xv < 0:
                     raise ParseError(f"{self.source}: division by zero (0 to a negative power)")
-                if bv < 0 and not x.is_integer:
+                if bs < 0 and not x.is_integer:
                     raise ParseError(f"{self.source}: a negative number to a fractional power is not real")
-                if b.is_Rational and x.is_Rational and max(b.p.bit_length(), b.q.bit_length()) * abs(xv) > MAX_BITS:
-                    raise ParseError(f"{self.source}: {_short(b)}**{_short(x)} is too large to compute exactly")
+            if b.is_Rational and x.is_Rational and max(b.p.bit_length(), b.q.bit_length()) * abs(xv) > MAX_BITS:
+                raise ParseError(f"{self.source}: {_short(b)}**{_short(x)} is too large to compute exactly")
         return self.size(b ** x)
 
     def size(self, v: Any) -> Any:
@@ -111,16 +113,44 @@ class TreeBuilder:
         return v
 
     def approx(self, v: Any) -> float:
-        """A constant's float value (inf when beyond float64); refuses non-real constants."""
+        """A constant's float value, its sign sure (a tiny nonzero value is +-5e-324; inf beyond float64)."""
         if v.is_Rational:
             try:
-                return v.p / v.q
+                f = v.p / v.q
             except OverflowError:
                 return math.inf if v.p > 0 else -math.inf
-        ev = v.evalf(20)
-        if not ev.is_real:
-            raise ParseError(f"{self.source}: {_short(v)} is not a real number")
-        return float(ev)
+            return math.copysign(5e-324, v.p) if f == 0 and v.p else f
+        from calc.parse import enclose as E
+        iv, ok = E.enclose(v, self.source, E.settled_approx, self.deadline)
+        if not ok:
+            raise ParseError(f"{self.source}: {_short(v)} cannot be computed to enough digits (it is only known to "
+                             f"lie between {E.about((iv[0], iv[0]))} and {E.about((iv[1], iv[1]))})")
+        return E.approx(iv)
+
+    def sign(self, v: Any, unsure) -> int:
+        """-1, 0 or 1 of a constant, sure (interval arithmetic up to the precision cap); ParseError with
+        unsure(bound) when it cannot be told from 0."""
+        if v.is_Rational:
+            return (v.p > 0) - (v.p < 0)
+        from calc.parse import enclose as E
+        iv, ok = E.enclose(v, self.source, E.settled_sign, self.deadline)
+        if not ok:
+            raise ParseError(f"{self.source}: {unsure(E.bound(iv))} (not told apart from 0 with "
+                             f"{E.FLOAT_DIGITS:,} digits)")
+        return E.sign(iv)
+
+    def about(self, v: Any) -> str:
+        """A constant to 3 digits, for messages."""
+        if v.is_Rational:
+            f = v.p / v.q if max(v.p.bit_length(), v.q.bit_length()) < 1000 else 0.0
+            if f or not v.p:
+                return f"{f:.6g}"
+        from calc.parse import enclose as E
+        try:
+            iv, _ = E.enclose(v, self.source, E.settled_approx, self.deadline)
+        except ParseError:
+            return _short(v)
+        return E.about(iv)
 
 
 def _short(v: Any) -> str:

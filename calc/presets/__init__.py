@@ -1,4 +1,4 @@
-"""The seed examples as ready-made problems (JSON in the spec contract, ../shared/spec/README.md).
+"""The seed examples as ready-made problems (JSON in the spec contract, docs/problem-format.md).
 
 Each preset file carries, besides the problem, `name` (shown in the app), `source`, `notes`, the
 values its source printed (`published`: {label: value as printed}) and what explains them

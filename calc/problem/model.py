@@ -1,4 +1,4 @@
-"""The problem's data model: a small dense network, its samples, loss and update rule (../shared/spec/README.md).
+"""The problem's data model: a small dense network, its samples, loss and update rule (docs/problem-format.md).
 
 Validation (calc.problem.validate) collects every problem with a located field name (`layers[1].weights[0][2]: not
 a number: 'abc'`) and raises one SpecError; nothing is half-built. Each number keeps the text it was written as, so the
@@ -161,10 +161,12 @@ def _reject_constant(name: str):
     return _JsonNum(name)  # NaN / Infinity / -Infinity: refused later with a located message
 
 
-def parse_json_text(text: str | bytes) -> Any:
-    """JSON with number literals kept as text; raises SpecError with a readable message."""
+def parse_json_text(text: str | bytes, limit: int | None = MAX_UPLOAD_BYTES) -> Any:
+    """JSON with number literals kept as text; raises SpecError with a readable message. `limit`: the upload cap
+    (None for the project's own canonical JSON, e.g. a snapshot of a large network during training)."""
+    limit = limit or 10**12
     if isinstance(text, (bytes, bytearray)):
-        if len(text) > MAX_UPLOAD_BYTES:
+        if len(text) > limit:
             raise SpecError([Problem("file", f"{len(text):,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit")])
         if b"\x00" in text:
             raise SpecError([Problem("file", "this is a binary file, not a JSON problem")])
@@ -172,8 +174,8 @@ def parse_json_text(text: str | bytes) -> Any:
             text = bytes(text).decode("utf-8-sig")
         except UnicodeDecodeError:
             raise SpecError([Problem("file", "not UTF-8 text: upload a JSON problem file")]) from None
-    if len(text) > MAX_UPLOAD_BYTES:
-        raise SpecError([Problem("file", f"{len(text):,} characters is over the {MAX_UPLOAD_BYTES:,} limit")])
+    if len(text) > limit:
+        raise SpecError([Problem("file", f"{len(text):,} characters is over the {limit:,} limit")])
     try:
         return json.loads(text, parse_float=_JsonNum, parse_int=_JsonNum, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:

@@ -77,9 +77,29 @@ def targets_from_csv(data: bytes, outputs: int, samples: int) -> tuple[list[list
         raise bad("targets.csv", f"{len(data):,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit")
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise bad("targets.csv", "not UTF-8 text: save the targets as a CSV file") from None
-    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise bad(f"targets.csv line {line}", f"not UTF-8 text (byte 0x{data[e.start]:02x} at byte {e.start + 1:,}): "
+                                              f"save the targets as a UTF-8 CSV file") from None
+    if "\x00" in text:
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        col = text.count(",", text.rfind("\n", 0, at) + 1, at) + 1
+        raise bad(f"targets.csv line {line}, column {col}", "contains a NUL byte (\\0): this is not a text CSV file "
+                                                            "(save the targets as CSV text)")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = [[c.strip() for c in r] for r in reader if any(c.strip() for c in r)]
+    except csv.Error as e:
+        why, where = str(e), f"targets.csv line {reader.line_num}"
+        if "field larger than field limit" in why:
+            limit = csv.field_size_limit()
+            why = f"a field is longer than {limit // 1024:,} KB (an unclosed quote, or not a targets file?)"
+            lines = text.splitlines()
+            cells = lines[reader.line_num - 1].split(",") if 0 < reader.line_num <= len(lines) else []
+            col = next((k for k, c in enumerate(cells, 1) if len(c) > limit), None)
+            where += f", column {col}" if col else ""
+        raise bad(where, f"cannot be read as CSV: {why}") from None
     if rows and not _numeric_row(rows[0]):
         rows = rows[1:]  # a header line
     if len(rows) != samples:
@@ -89,8 +109,9 @@ def targets_from_csv(data: bytes, outputs: int, samples: int) -> tuple[list[list
         if len(r) == outputs and outputs > 1 or (outputs == 1 and len(r) == 1):
             out.append(r)
         elif len(r) == 1:
-            if not re.fullmatch(r"\d+", r[0]) or int(r[0]) >= outputs:
-                raise bad(f"targets.csv row {s + 1}", f"{r[0]!r} is not a class index from 0 to {outputs - 1}")
+            if not re.fullmatch(r"[0-9]{1,6}", r[0]) or int(r[0]) >= outputs:
+                shown = r[0] if len(r[0]) <= 40 else f"{r[0][:20]}...{r[0][-12:]}"
+                raise bad(f"targets.csv row {s + 1}", f"{shown!r} is not a class index from 0 to {outputs - 1}")
             out.append(["1" if k == int(r[0]) else "0" for k in range(outputs)])
             converted += 1
         else:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from calc.parse.text import ParseError, parse_number
+from calc.parse.text import MAX_DIGITS, ParseError, check_digits, parse_number, underflow_note
 from calc.problem.model import (ACTIVATIONS, DEFAULT_ALPHA, EXTRA_KEYS, LAYER_KEYS, LOSSES, MAX_LAYERS, MAX_SAMPLES,
                        MAX_UNITS, PROBABILITY_OUTPUTS, TOP_KEYS, Layer, Problem, Spec, SpecError, _JsonNum)
 
@@ -32,6 +32,14 @@ class _Collector:
 
     def number(self, v: Any, where: str, leaf: str | None = None) -> float | None:
         """Read one number (JSON literal, int/float, or text through the safe parser)."""
+        try:
+            return self._number(v, where, leaf)
+        except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as e:  # never a traceback
+            self.err(where, f"cannot be read as a number ({type(e).__name__}{': ' + str(e)[:200] if str(e) else ''})")
+            return None
+
+    def _number(self, v: Any, where: str, leaf: str | None) -> float | None:
+        warning = None
         if isinstance(v, bool) or v is None:
             self.err(where, f"expected a number, got {json.dumps(v)}")
             return None
@@ -40,27 +48,44 @@ class _Collector:
             if text in ("NaN", "Infinity", "-Infinity"):
                 self.err(where, f"{text} is not a finite number")
                 return None
+            try:
+                check_digits(text)
+            except ParseError as e:
+                self.err(where, str(e))
+                return None
             value = float(text)
-        elif isinstance(v, (int, float, np.integer, np.floating)):
+            warning = underflow_note(text, value) if value == 0 else None
+        elif isinstance(v, (int, np.integer)):
+            if abs(int(v)).bit_length() > 3322:  # more than 1,000 digits (str() stops at 4,300)
+                self.err(where, f"an integer of about {int(abs(int(v)).bit_length() * 0.30103) + 1:,} digits: the "
+                                f"limit is {MAX_DIGITS:,} digits")
+                return None
+            try:
+                value = float(v)
+            except OverflowError:
+                value = math.inf
+            text = str(int(v))
+        elif isinstance(v, (float, np.floating)):
             value = float(v)
-            text = repr(value) if isinstance(v, (float, np.floating)) else str(int(v))
+            text = repr(value)
         elif isinstance(v, str):
             try:
                 parsed = parse_number(v, field=where)
             except ParseError as e:
                 self.err(where, str(e))
                 return None
-            value, text = parsed.value, parsed.text
+            value, text, warning = parsed.value, parsed.text, parsed.warning
             if parsed.note:
                 self.warn(where, parsed.note)
         else:
             self.err(where, f"expected a number, got {type(v).__name__}")
             return None
         if not math.isfinite(value):
-            self.err(where, f"{text} is not a finite float64 number (|x| must be below 1.8e308)")
+            shown = text if len(text) <= 40 else f"{text[:20]}...{text[-12:]}"
+            self.err(where, f"{shown} is not a finite float64 number (|x| must be below 1.8e308)")
             return None
-        if value == 0.0 and isinstance(v, (_JsonNum, str)) and _nonzero_text(text):
-            self.warn(where, f"{text} underflows to 0 in float64")
+        if warning:
+            self.warn(where, warning)
         if leaf:
             self.texts[leaf] = text
         return value
@@ -82,11 +107,6 @@ class _Collector:
             ok &= f is not None
             out.append(f)
         return out if ok else None
-
-
-def _nonzero_text(text: str) -> bool:
-    mantissa = text.lower().split("e")[0]
-    return any(c in "123456789" for c in mantissa)
 
 
 def _kind(v: Any) -> str:
@@ -140,7 +160,21 @@ def _samples(c: _Collector, v: Any, key: str, leaf: str) -> tuple[np.ndarray | N
 
 
 def validate(d: Any) -> Spec:
-    """A parsed JSON object (or a dict built by the app) -> Spec, or SpecError listing every located problem."""
+    """A parsed JSON object (or a dict built by the app) -> Spec, or SpecError listing every located problem.
+
+    SpecError is the only exception that leaves: each cell's own failures are located by _Collector.number, and
+    anything unforeseen becomes one problem (a message, never a traceback)."""
+    try:
+        return _validate(d)
+    except SpecError:
+        raise
+    except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError,
+            MemoryError) as e:
+        raise SpecError([Problem("file", f"the problem could not be checked ({type(e).__name__}"
+                                         f"{': ' + str(e)[:200] if str(e) else ''})")]) from None
+
+
+def _validate(d: Any) -> Spec:
     c = _Collector()
     if not isinstance(d, dict):
         raise SpecError([Problem("file", f"expected a JSON object with inputs, targets and layers, got {_kind(d)}")])

@@ -1,26 +1,31 @@
 """Straight-line Python for one training step of a small network, generated from its SHAPE only.
 
-The only module that generates code. The source is built from internal data and nothing else: the layer
-sizes (ints), the activation / loss names (each checked against a fixed whitelist below), the bias modes,
-the update order and the batch size. No number and no user text ever enters the source: parameters,
-samples, eta, alpha and the 1/n and 1/ln10 factors are arguments. The step formulas are those of
-calc.engine.numeric (same stable forms), unrolled per sample and unit:
+The only module that compiles code. The source is the records of calc.maths.functions evaluated in the
+PythonCode arithmetic (calc.maths.code) on variables named from ints: the forward pass is each layer's
+activation record F, the loss its record's term (with output_logs), the output delta the loss's fused form or
+dout times the activation's DF (softmax_vjp for a vector activation), the hidden deltas the same chain. Nothing
+here knows an activation or a loss by name: the allowed names are the keys of ACTIVATIONS and LOSSES, so a new
+record works here unchanged. What shapes the source: the layer sizes and batch size (ints), the records named
+(looked up by key; no name enters the source), the bias modes and the update order; its only literals are the
+constants written in the formulas and the batch size. No number and no text from a user ever enters it:
+parameters, samples, eta, alpha and the 1/n and 1/ln10 factors are arguments. Variables are named from ints
+(w_l_i_j, b_l_j, x_s_i, t_s_k, al_l) and temporaries v<n>. The step is calc.engine.numeric's, per sample and unit:
     z = sum_i a_i w_ij + b_j ; a = f(z) ; delta_L = dE/dz (fused where it simplifies) ;
     dE/da_prev_i = sum_j delta_j w_ij (w+ under sequential order) ; w+ = w - eta * sum_s a_i delta_j
 Math errors (math.exp overflow, log 0, 0 division) raise; the caller hands such steps to calc.engine.numeric.
 """
 from __future__ import annotations
 
-import math
+import threading
 import types
-from functools import lru_cache
 
-_ACTS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "arctan", "softmax")
-_LOSSES = ("half_sse", "sse", "mse", "bce", "cce")
+import numpy as np
+
+from calc.maths import functions
+from calc.maths.code import PythonCode
+
 _MODES = ("unit", "shared", "none")
 _ORDERS = ("simultaneous", "sequential")
-_GLOBALS = {"exp": math.exp, "log": math.log, "log1p": math.log1p, "expm1": math.expm1, "tanh": math.tanh,
-            "atan": math.atan, "__builtins__": {"abs": abs, "max": max, "min": min}}
 
 Shape = tuple  # (sizes, activations, bias_modes, loss, reduction, update_biases, order)
 
@@ -32,221 +37,158 @@ def shape_of(spec) -> Shape:
             spec.update_order)
 
 
-def _check(shape: Shape) -> None:
-    sizes, acts, modes, loss, reduction, _, order = shape
-    if not (reduction in ("sum", "mean") and all(isinstance(s, int) and s > 0 for s in sizes) and all(a in _ACTS for a in acts)
-            and all(m in _MODES for m in modes) and loss in _LOSSES and order in _ORDERS):
+def _check(shape: Shape, batch) -> None:
+    try:
+        sizes, acts, modes, loss, reduction, _, order = shape
+        ok = (reduction in ("sum", "mean") and len(sizes) == len(acts) + 1 == len(modes) + 1 and len(acts) >= 1
+              and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
+              and all(isinstance(a, str) and a in functions.ACTIVATIONS for a in acts)
+              and all(m in _MODES for m in modes) and isinstance(loss, str) and loss in functions.LOSSES
+              and order in _ORDERS and isinstance(batch, int) and not isinstance(batch, bool) and batch > 0)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
         raise ValueError("codegen: unsupported network shape")
 
 
 def _s(*parts) -> str:
-    """A generated identifier from ints only, e.g. _s('z', 0, 1, 2) -> 'z_0_1_2'."""
+    """A generated identifier from ints only, e.g. _s('w', 0, 1, 2) -> 'w_0_1_2'."""
     return "_".join([parts[0]] + [str(int(p)) for p in parts[1:]])
 
 
-def _sum(terms: list[str]) -> str:
-    return " + ".join(terms) if terms else "0.0"
+def _sum(terms):
+    """t0 + t1 + ... left to right (NumPy's order for short rows)."""
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
 
 
-class _Gen:
-    def __init__(self, shape: Shape, batch: int):
-        _check(shape)
-        self.sizes, self.acts, self.modes, self.loss, self.reduction, self.upd_b, self.order = shape
-        self.L, self.n = len(self.acts), int(batch)
-        self.lines: list[str] = []
+def param_names(shape: Shape) -> list[str]:
+    """P = [W_1 row-major, b_1 (per unit | one shared | nothing), W_2, ...] as the generated code names them."""
+    sizes, _, modes = shape[:3]
+    names = []
+    for l, mode in enumerate(modes):
+        names += [_s("w", l, i, j) for i in range(sizes[l]) for j in range(sizes[l + 1])]
+        names += {"unit": [_s("b", l, j) for j in range(sizes[l + 1])], "shared": [_s("b", l, 0)], "none": []}[mode]
+    return names
 
-    def emit(self, line: str) -> None:
-        self.lines.append("    " + line)
 
-    # -- parameters: P = [W_1 row-major, b_1 (units | 1 | none), W_2, ...] ---------------------------------
-    def w(self, l, i, j):
-        return _s("w", l, i, j)
+def _source(shape: Shape, batch: int, grad: bool) -> str:
+    _check(shape, batch)
+    sizes, acts, modes, loss_name, reduction, upd_b, order = shape
+    L, n = len(acts), batch
+    A = PythonCode()
+    recs = [functions.ACTIVATIONS[a] for a in acts]
+    loss = functions.LOSSES[loss_name]
+    W = [A.vars([[_s("w", l, i, j) for j in range(sizes[l + 1])] for i in range(sizes[l])]) for l in range(L)]
+    B = [None if mode == "none" else
+         A.vars([_s("b", l, j if mode == "unit" else 0) for j in range(sizes[l + 1])]) for l, mode in enumerate(modes)]
+    X = A.vars([[_s("x", s, i) for i in range(sizes[0])] for s in range(n)])
+    T = A.vars([[_s("t", s, k) for k in range(sizes[-1])] for s in range(n)])
+    eta, scale, lf = A.var("eta"), A.var("scale"), A.var("lf")
+    alphas = [A.var(_s("al", l)) for l in range(L)]
 
-    def b(self, l, j):
-        return {"unit": _s("b", l, j), "shared": _s("b", l, 0), "none": None}[self.modes[l]]
+    # forward: Z_l = A_{l-1} W_l + b_l, A_l = F(Z_l) (the activation's record), per sample and unit
+    nets, outs, a = [], [], X
+    for l in range(L):
+        z = np.empty((n, sizes[l + 1]), dtype=object)
+        for s in range(n):
+            for j in range(sizes[l + 1]):
+                total = _sum([a[s, i] * W[l][i, j] for i in range(sizes[l])])
+                z[s, j] = total if B[l] is None else total + B[l][j]
+        a = recs[l].F(A, z, alphas[l])
+        nets.append(z)
+        outs.append(a)
 
-    def params(self) -> list[str]:
-        names = []
-        for l in range(self.L):
-            names += [self.w(l, i, j) for i in range(self.sizes[l]) for j in range(self.sizes[l + 1])]
-            names += {"unit": [_s("b", l, j) for j in range(self.sizes[l + 1])], "shared": [_s("b", l, 0)],
-                      "none": []}[self.modes[l]]
-        return names
+    # the loss: each output's term (the loss's record), summed per sample, then over the batch
+    o, zL, m = outs[-1], nets[-1], sizes[-1]
+    terms = loss.term(A, T, o, lambda: functions.output_logs(A, recs[-1], zL, o), m, lf)
+    total = _sum([_sum(list(terms[s])) for s in range(n)])
+    E = total / n if reduction == "mean" else total
+    if not grad:
+        lines, (expr,) = A.finish([E])
+        return _function(shape, n, lines, expr)
 
-    def a(self, s, l, j):
-        """Activation j of layer l (l = -1: the inputs) for sample s."""
-        return _s("x", s, j) if l < 0 else _s("a", s, l, j)
-
-    # -- forward ---------------------------------------------------------------------------------------
-    def forward(self, s: int) -> None:
-        for l in range(self.L):
-            act, units = self.acts[l], self.sizes[l + 1]
-            al = _s("al", l)
-            for j in range(units):
-                z = _s("z", s, l, j)
-                terms = [f"{self.a(s, l - 1, i)} * {self.w(l, i, j)}" for i in range(self.sizes[l])]
-                bias = self.b(l, j)
-                self.emit(f"{z} = ({_sum(terms)})" + (f" + {bias}" if bias else ""))
-                a = self.a(s, l, j)
-                if act == "identity":
-                    self.emit(f"{a} = {z}")
-                elif act in ("sigmoid", "softplus"):
-                    e = _s("e", s, l, j)
-                    self.emit(f"{e} = exp(-abs({z}))")
-                    if act == "sigmoid":
-                        self.emit(f"{a} = 1.0 / (1.0 + {e}) if {z} >= 0.0 else {e} / (1.0 + {e})")
-                    else:
-                        self.emit(f"{a} = max({z}, 0.0) + log1p({e})")
-                elif act == "tanh":
-                    self.emit(f"{a} = tanh({z})")
-                elif act == "arctan":
-                    self.emit(f"{a} = atan({z})")
-                elif act == "relu":
-                    self.emit(f"{a} = {z} if {z} > 0.0 else 0.0")
-                elif act == "leaky_relu":
-                    self.emit(f"{a} = {z} if {z} > 0.0 else {al} * {z}")
-                elif act == "elu":
-                    self.emit(f"{a} = {z} if {z} > 0.0 else {al} * expm1({z})")
-            if act == "softmax":
-                m, tot = _s("m", s, l), _s("S", s, l)
-                self.emit(f"{m} = max({', '.join(_s('z', s, l, j) for j in range(units))})")
-                for j in range(units):
-                    self.emit(f"{_s('e', s, l, j)} = exp({_s('z', s, l, j)} - {m})")
-                self.emit(f"{tot} = {_sum([_s('e', s, l, j) for j in range(units)])}")
-                for j in range(units):
-                    self.emit(f"{self.a(s, l, j)} = {_s('e', s, l, j)} / {tot}")
-
-    def dact(self, s: int, l: int, j: int) -> str:
-        """f'(z) for an elementwise activation (calc.engine.activations' df)."""
-        act, z, a, e = self.acts[l], _s("z", s, l, j), self.a(s, l, j), _s("e", s, l, j)
-        return {"identity": "1.0", "sigmoid": f"{a} * (1.0 - {a})", "tanh": f"1.0 - {a} * {a}",
-                "relu": f"(1.0 if {z} > 0.0 else 0.0)", "leaky_relu": f"(1.0 if {z} > 0.0 else {_s('al', l)})",
-                "elu": f"(1.0 if {z} > 0.0 else {_s('al', l)} * exp(min({z}, 0.0)))",
-                "softplus": f"(1.0 / (1.0 + {e}) if {z} >= 0.0 else {e} / (1.0 + {e}))",
-                "arctan": f"1.0 / (1.0 + {z} * {z})"}[act]
-
-    # -- loss ------------------------------------------------------------------------------------------
-    def logs(self, s: int, k: int) -> tuple[str, str]:
-        """(ln o_k, ln(1 - o_k)) from the net where the output activation allows it (calc.engine.losses)."""
-        L, act = self.L - 1, self.acts[-1]
-        z, o = _s("z", s, L, k), self.a(s, L, k)
-        if act == "sigmoid":
-            e = _s("e", s, L, k)
-            return f"(-(max(-{z}, 0.0) + log1p({e})))", f"(-(max({z}, 0.0) + log1p({e})))"
-        if act == "softmax":
-            m, tot, units = _s("m", s, L), _s("S", s, L), self.sizes[-1]
-            rest = _sum([_s("e", s, L, j) for j in range(units) if j != k])
-            return f"(({z} - {m}) - log({tot}))", f"(log({rest}) - log({tot}))"
-        return f"log({o})", f"log1p(-{o})"
-
-    def term(self, s: int, k: int) -> str:
-        t, o, m = _s("t", s, k), self.a(s, self.L - 1, k), self.sizes[-1]
-        if self.loss == "half_sse":
-            return f"0.5 * ({t} - {o}) ** 2"
-        if self.loss == "sse":
-            return f"({t} - {o}) ** 2"
-        if self.loss == "mse":
-            return f"({t} - {o}) ** 2 / {m}"
-        lo, l1 = self.logs(s, k)
-        if self.loss == "cce":
-            return f"-(0.0 if {t} == 0.0 else {t} * {lo}) * lf"
-        return f"-((0.0 if {t} == 0.0 else {t} * {lo}) + (0.0 if 1.0 - {t} == 0.0 else (1.0 - {t}) * {l1})) * lf"
-
-    # -- backward --------------------------------------------------------------------------------------
-    def output_delta(self, s: int) -> None:
-        L, act, loss, m = self.L - 1, self.acts[-1], self.loss, self.sizes[-1]
-        for k in range(m):
-            t, o, d = _s("t", s, k), self.a(s, L, k), _s("d", s, L, k)
-            if loss == "bce" and act == "sigmoid":
-                self.emit(f"{d} = ({o} - {t}) * lf * scale")
-            elif loss == "cce" and act == "softmax":
-                tsum = _sum([_s("t", s, j) for j in range(m)])
-                self.emit(f"{d} = ({o} * ({tsum}) - {t}) * lf * scale")
-            elif loss == "cce" and act == "sigmoid":
-                self.emit(f"{d} = -{t} * (1.0 - {o}) * lf * scale")
+    # backward: the output delta (fused or by the chain rule), then layer by layer
+    fused = functions.fused_delta(A, loss_name, acts[-1], T, o, lf)
+    if fused is not None:
+        delta = fused * scale
+    else:
+        g = loss.dout(A, T, o, m, lf) * scale
+        delta = _chain(A, recs[-1], g, zL, o, alphas[-1])
+    new: dict[str, object] = {}
+    for l in range(L - 1, -1, -1):
+        a_prev = X if l == 0 else outs[l - 1]
+        nw = np.empty_like(W[l])
+        for i in range(sizes[l]):
+            for j in range(sizes[l + 1]):
+                nw[i, j] = W[l][i, j] - eta * _sum([a_prev[s, i] * delta[s, j] for s in range(n)])
+                new[_s("w", l, i, j)] = nw[i, j]
+        if modes[l] != "none" and upd_b:
+            if modes[l] == "unit":
+                for j in range(sizes[l + 1]):
+                    new[_s("b", l, j)] = B[l][j] - eta * _sum([delta[s, j] for s in range(n)])
             else:
-                g = {"half_sse": f"{o} - {t}", "sse": f"2.0 * ({o} - {t})", "mse": f"2.0 * ({o} - {t}) / {m}",
-                     "bce": f"({o} - {t}) / ({o} * (1.0 - {o})) * lf",
-                     "cce": f"(0.0 if {t} == 0.0 else -{t} / {o} * lf)"}[loss]
-                self.emit(f"{_s('g', s, L, k)} = ({g}) * scale")
-        if not ((loss == "bce" and act == "sigmoid") or (loss == "cce" and act in ("softmax", "sigmoid"))):
-            self.deltas_from_g(s, L)
-
-    def deltas_from_g(self, s: int, l: int) -> None:
-        """delta = g * f'(z), or through the softmax Jacobian: delta_j = sum_k g_k o_k (I_kj - o_j)."""
-        units = self.sizes[l + 1]
-        for j in range(units):
-            d, g = _s("d", s, l, j), _s("g", s, l, j)
-            if self.acts[l] == "softmax":
-                aj = self.a(s, l, j)
-                terms = [f"{_s('g', s, l, k)} * ({self.a(s, l, k)} * ({'1.0' if k == j else '0.0'} - {aj}))"
-                         for k in range(units)]
-                self.emit(f"{d} = {_sum(terms)}")
-            else:
-                self.emit(f"{d} = {_s('g', s, l, j)} * ({self.dact(s, l, j)})")
-
-    def backward(self) -> list[str]:
-        """Emit gradients and updates layer by layer from the output; return the new parameter names."""
-        new: dict[str, str] = {}
-        for s in range(self.n):
-            self.output_delta(s)
-        for l in range(self.L - 1, -1, -1):
-            nin, units = self.sizes[l], self.sizes[l + 1]
-            for i in range(nin):
-                for j in range(units):
-                    gw = _sum([f"{self.a(s, l - 1, i)} * {_s('d', s, l, j)}" for s in range(self.n)])
-                    nw = _s("nw", l, i, j)
-                    self.emit(f"{nw} = {self.w(l, i, j)} - eta * ({gw})")
-                    new[self.w(l, i, j)] = nw
-            mode = self.modes[l]
-            if mode != "none" and self.upd_b:
-                cols = [[j] for j in range(units)] if mode == "unit" else [list(range(units))]
-                for c, js in enumerate(cols):
-                    gb = _sum([_s("d", s, l, j) for s in range(self.n) for j in js])
-                    nb = _s("nb", l, c)
-                    self.emit(f"{nb} = {_s('b', l, c)} - eta * ({gb})")
-                    new[_s("b", l, c)] = nb
-            if l == 0:
-                break
-            for s in range(self.n):
-                for i in range(self.sizes[l]):
-                    back = [f"{_s('d', s, l, j)} * {new[self.w(l, i, j)] if self.order == 'sequential' else self.w(l, i, j)}"
-                            for j in range(units)]
-                    self.emit(f"{_s('g', s, l - 1, i)} = {_sum(back)}")
-                self.deltas_from_g(s, l - 1)
-        return [new.get(p, p) for p in self.params()]
-
-    def source(self, grad: bool) -> str:
-        head = ["def step(X, T, H, P):"]
-        ps = self.params()
-        if ps:
-            self.emit(f"{', '.join(ps)}, = P")
-        xs = [_s("x", s, i) for s in range(self.n) for i in range(self.sizes[0])]
-        ts = [_s("t", s, k) for s in range(self.n) for k in range(self.sizes[-1])]
-        self.emit(f"{', '.join(xs)}, = X")
-        self.emit(f"{', '.join(ts)}, = T")
-        self.emit(f"eta, scale, lf, {''.join(_s('al', l) + ', ' for l in range(self.L))}= H")
-        for s in range(self.n):
-            self.forward(s)
-        for s in range(self.n):
-            self.emit(f"{_s('E', s)} = {_sum([self.term(s, k) for k in range(self.sizes[-1])])}")
-        total = _sum([_s('E', s) for s in range(self.n)])
-        self.emit(f"loss = ({total}) / {self.n}" if self.reduction == "mean" else f"loss = {total}")
-        if not grad:
-            self.emit("return loss")
-        else:
-            new = self.backward()
-            # 0 * (sum of the new parameters) is 0 unless one is inf or nan: then the loss flags the step
-            self.emit(f"return loss + 0.0 * ({_sum(new)}), [{', '.join(new)}]")
-        return "\n".join(head + self.lines) + "\n"
+                new[_s("b", l, 0)] = B[l][0] - eta * _sum([delta[s, j] for s in range(n) for j in range(sizes[l + 1])])
+        if l == 0:
+            break
+        back = nw if order == "sequential" else W[l]
+        g = np.empty((n, sizes[l]), dtype=object)
+        for s in range(n):
+            for i in range(sizes[l]):
+                g[s, i] = _sum([delta[s, j] * back[i, j] for j in range(sizes[l + 1])])
+        delta = _chain(A, recs[l - 1], g, nets[l - 1], outs[l - 1], alphas[l - 1])
+    names = param_names(shape)
+    out = [new.get(p, A.var(p)) for p in names]
+    # 0 * (sum of the new parameters) is 0 unless one is inf or nan: then the loss flags the step
+    flagged = E + 0.0 * _sum(out)
+    lines, exprs = A.finish([flagged] + out)
+    return _function(shape, n, lines, f"{exprs[0]}, [{', '.join(exprs[1:])}]")
 
 
-@lru_cache(maxsize=64)
-def _compiled(shape: Shape, batch: int, grad: bool):
-    src = _Gen(shape, batch).source(grad)
-    module = compile(src, f"<calc.train.codegen {'step' if grad else 'loss'} n={batch}>", "exec")
-    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
-    return types.FunctionType(code, dict(_GLOBALS), "step"), src
+def _chain(A, rec, g, z, o, alpha):
+    """dE/dnet from dE/dout: through the Jacobian product for a vector activation, else times its f'."""
+    if rec.vector and rec.jacobian:
+        return functions.softmax_vjp(A, g, o)
+    return g * rec.DF(A, z, o, alpha)
+
+
+def _function(shape: Shape, n: int, lines: list[str], result: str) -> str:
+    sizes, acts = shape[0], shape[1]
+    xs = [_s("x", s, i) for s in range(n) for i in range(sizes[0])]
+    ts = [_s("t", s, k) for s in range(n) for k in range(sizes[-1])]
+    head = ["def step(X, T, H, P):",
+            f"    {', '.join(param_names(shape))}, = P",
+            f"    {', '.join(xs)}, = X",
+            f"    {', '.join(ts)}, = T",
+            f"    eta, scale, lf, {''.join(_s('al', l) + ', ' for l in range(len(acts)))}= H"]
+    return "\n".join(head + ["    " + ln for ln in lines] + [f"    return {result}"]) + "\n"
+
+
+_CACHE: dict[tuple, tuple] = {}
+_CACHE_SIZE = 64
+_LOCK = threading.Lock()
+
+
+def _get(shape: Shape, batch: int, grad: bool):
+    """(function, source), compiled once per shape, batch size and set of records."""
+    if isinstance(batch, np.integer):
+        batch = int(batch)
+    _check(shape, batch)
+    # the records are part of the key (by identity; the entry keeps them alive): a replaced record gets new code
+    records = tuple(functions.ACTIVATIONS[a] for a in shape[1]) + (functions.LOSSES[shape[3]],)
+    key = (shape, batch, grad, tuple(id(r) for r in records))
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is None:
+            src = _source(shape, batch, grad)
+            module = compile(src, f"<calc.train.codegen {'step' if grad else 'loss'} n={batch}>", "exec")
+            code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            hit = _CACHE[key] = (types.FunctionType(code, dict(PythonCode.GLOBALS), "step"), src, records)
+    return hit[0], hit[1]
 
 
 def step_function(shape: Shape, batch: int):
@@ -255,14 +197,14 @@ def step_function(shape: Shape, batch: int):
     P flat parameters (W row-major then b, layer by layer), X / T the batch flattened row by row,
     H = (eta, scale, lf, alpha_1, ..., alpha_L) with scale = 1/batch for a mean, 1 for a sum.
     """
-    return _compiled(shape, batch, True)[0]
+    return _get(shape, batch, True)[0]
 
 
 def loss_function(shape: Shape, batch: int):
     """loss(X, T, H, P) -> E(P) over the given samples (same argument layout as step_function)."""
-    return _compiled(shape, batch, False)[0]
+    return _get(shape, batch, False)[0]
 
 
 def source(shape: Shape, batch: int, grad: bool = True) -> str:
     """The generated source, for reading and for tests."""
-    return _compiled(shape, batch, grad)[1]
+    return _get(shape, batch, grad)[1]

@@ -6,14 +6,11 @@ sum_k delta_k w_hk term by term; updates: w+ = w - eta * dE/dw with the central 
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
+from calc.worked import ids
 from calc.worked.solve import Solution
 from calc.worked.steps import Step
-
-_GW = re.compile(r"g([wb])\.l(\d+)(?:\.i(\d+))?(?:\.u(\d+))?$")
 
 
 def _row(st: Step, **extra) -> dict:
@@ -24,8 +21,9 @@ def forward_table(sol: Solution) -> list[dict]:
     """net and out of every unit: sample, layer, net label, net, out label, out."""
     rows = []
     for st in sol.steps:
-        if st.kind == "forward" and st.id.startswith("net."):
-            out = sol.index[st.id.replace("net.", "out.", 1)]
+        kind, f = ids.parse(st.id)
+        if kind == "net":
+            out = sol.index[ids.out(f["s"], f["l"], f["u"])]
             rows.append({"sample": st.sample, "layer": st.layer, "net": st.label, "net value": st.value,
                          "out": out.label, "out value": out.value})
     return rows
@@ -40,7 +38,7 @@ def chain_table(sol: Solution) -> list[dict]:
     """Each per-sample dE/dw with its chain-rule factors (labels and values) and their product."""
     rows = []
     for st in sol.steps:
-        if st.kind == "backward" and st.id.startswith("gw.") and st.op == "mul":
+        if st.kind == "backward" and st.op == "mul" and ids.kind(st.id) == "gw":
             deps = [sol.index[d] for d in st.depends_on]
             row = {"gradient": st.label, "value": st.value, "id": st.id, "layer": st.layer}
             for n, d in enumerate(deps, start=1):
@@ -54,7 +52,7 @@ def hidden_sums(sol: Solution) -> list[dict]:
     """Every hidden dE/dout as its sum of terms delta_k * w_hk: [{label, value, terms: [{label, delta, w, value}]}]."""
     out = []
     for st in sol.steps:
-        if st.kind == "backward" and st.id.startswith("dout.") and st.op == "sum":
+        if st.kind == "backward" and st.op == "sum" and ids.kind(st.id) == "dout":
             terms = []
             for tid in st.depends_on:
                 t = sol.index[tid]
@@ -72,14 +70,16 @@ def central_column(sol: Solution, grads: tuple[list, list] | None) -> dict[str, 
     gw, gb = grads
     out = {}
     for st in sol.steps:
-        m = _GW.match(st.id)
-        if not m or st.kind != "backward":
+        if st.kind != "backward":
             continue
-        kind, l, i, j = m.group(1), int(m.group(2)), m.group(3), m.group(4)
-        if kind == "w":
-            out[st.id] = float(gw[l - 1][int(i) - 1, int(j) - 1])
+        kind, f = ids.parse(st.id)
+        if kind not in ("gw", "gb") or "s" in f:
+            continue
+        l, j = f["l"], f.get("u")
+        if kind == "gw":
+            out[st.id] = float(gw[l - 1][f["i"] - 1, j - 1])
         elif gb[l - 1] is not None:
-            out[st.id] = float(gb[l - 1][int(j) - 1 if j else 0])
+            out[st.id] = float(gb[l - 1][j - 1 if j else 0])
     return out
 
 
@@ -90,7 +90,7 @@ def updates_table(sol: Solution, central: dict[str, float] | None = None) -> lis
         if st.kind != "update":
             continue
         old = sol.index[st.args.get("w") or st.args.get("src") or st.depends_on[0]]
-        gid = "g" + st.id[1:]
+        gid = ids.grad(st.id)
         grad = sol.index.get(gid)
         row = {"parameter": old.label, "old": old.value, "gradient": None if grad is None else grad.value,
                "new": st.value, "updated": st.op == "update"}

@@ -3,12 +3,13 @@ dnet/dw, dE/dw and update, each bias; for a hidden unit dE/dout as a sum with on
 
     dE/dw = dE/dout * dout/dnet * dnet/dw        (the three chain-rule factors)
     dE/dout_h = sum_j delta_j w_hj               (w_hj+ under sequential order)
-A mixin of calc.worked.forward.Builder: it uses the builder's add / num / vals / steps_by_id.
+A mixin of calc.worked.forward.Builder: it uses the builder's add / num / sym / vals (templates, nothing printed).
 """
 from __future__ import annotations
 
 from calc.maths.functions import ACTIVATIONS
 from calc.maths.functions import LOSSES
+from calc.worked import ids
 from calc.worked.steps import fmt
 
 
@@ -43,11 +44,11 @@ class BackwardSteps:
     def dloss_step(self, s, k):
         spec, N, L = self.spec, self.N, self.L
         m = spec.targets.shape[1]
-        t_id, o_id = f"t.s{s}.u{k}", f"out.s{s}.l{L}.u{k}"
+        t_id, o_id = ids.t(s, k), ids.out(s, L, k)
         loss = LOSSES[spec.loss]
         scale = self.n if spec.reduction == "mean" and self.n > 1 else 1
         pre = rf"\frac{{1}}{{{scale}}} \cdot " if scale > 1 else ""
-        self.add(f"dout.s{s}.l{L}.u{k}", N.dE_dout(L, k, s),
+        self.add(ids.dout(s, L, k), N.dE_dout(L, k, s),
                  pre + loss.tex_dout(N.t(k, s)[1], N.out(L, k, s)[1], m, spec.log_base),
                  pre + loss.tex_dout(self.num(t_id), self.num(o_id), m, spec.log_base),
                  self.p.dE_dout[L - 1][s - 1, k - 1], [t_id, o_id], "backward", "dloss",
@@ -59,27 +60,27 @@ class BackwardSteps:
         N, p = self.N, self.p
         nxt = self.spec.layers[l]
         seq = self.spec.update_order == "sequential"
-        ids = []
+        terms = []
         for j in range(1, nxt.units + 1):
-            d_id = f"delta.s{s}.l{l + 1}.u{j}"
-            w_id = f"nw.l{l + 1}.i{i}.u{j}" if seq else f"w.l{l + 1}.i{i}.u{j}"
+            d_id = ids.delta(s, l + 1, j)
+            w_id = ids.nw(l + 1, i, j) if seq else ids.w(l + 1, i, j)
             w_tex = (N.w_new if seq else N.w)(l + 1, i, j)[1]
-            sid = f"term.s{s}.l{l}.u{i}.k{j}"
+            sid = ids.term(s, l, i, j)
             self.add(sid, N.term(l, i, j, s), f"{N.delta(l + 1, j, s)[1]} \\cdot {w_tex}",
                      rf"{self.num(d_id)} \cdot {self.num(w_id)}",
                      p.deltas[l][s - 1, j - 1] * p.back_weights[l][i - 1, j - 1], [d_id, w_id], "backward", "mul",
                      s=s, l=l)
-            ids.append(sid)
-        self.add(f"dout.s{s}.l{l}.u{i}", N.dE_dout(l, i, s), " + ".join(self.steps_by_id[x].latex for x in ids),
-                 " + ".join(self.num(x) for x in ids), p.dE_dout[l - 1][s - 1, i - 1], ids, "backward", "sum",
+            terms.append(sid)
+        self.add(ids.dout(s, l, i), N.dE_dout(l, i, s), " + ".join(self.sym(x) for x in terms),
+                 " + ".join(self.num(x) for x in terms), p.dE_dout[l - 1][s - 1, i - 1], terms, "backward", "sum",
                  s=s, l=l)
 
     def dact_step(self, s, l, j):
         layer, N = self.spec.layers[l - 1], self.N
         act = ACTIVATIONS[layer.activation]
-        net_id, out_id = f"net.s{s}.l{l}.u{j}", f"out.s{s}.l{l}.u{j}"
+        net_id, out_id = ids.net(s, l, j), ids.out(s, l, j)
         alpha = fmt(layer.alpha, 6)
-        self.add(f"act.s{s}.l{l}.u{j}", N.dout_dnet(l, j, s),
+        self.add(ids.act(s, l, j), N.dout_dnet(l, j, s),
                  act.tex_df(N.net(l, j, s)[1], N.out(l, j, s)[1], alpha),
                  act.tex_df(self.num(net_id), self.num(out_id), alpha),
                  self.p.dout_dnet[l - 1][s - 1, j - 1], [net_id, out_id], "backward", "dact",
@@ -87,12 +88,12 @@ class BackwardSteps:
 
     def jac_step(self, s, l, k, j):
         N = self.N
-        ok, oj = f"out.s{s}.l{l}.u{k}", f"out.s{s}.l{l}.u{j}"
+        ok, oj = ids.out(s, l, k), ids.out(s, l, j)
         if k == j:
             f, sub = rf"{N.out(l, k, s)[1]} (1 - {N.out(l, k, s)[1]})", rf"{self.num(ok)} (1 - {self.num(ok)})"
         else:
             f, sub = rf"-{N.out(l, k, s)[1]} {N.out(l, j, s)[1]}", rf"-{self.num(ok)} \cdot {self.num(oj)}"
-        self.add(f"jac.s{s}.l{l}.k{k}.u{j}", N.jac(l, k, j, s), f, sub, self.p.jacobians[l - 1][s - 1, k - 1, j - 1],
+        self.add(ids.jac(s, l, k, j), N.jac(l, k, j, s), f, sub, self.p.jacobians[l - 1][s - 1, k - 1, j - 1],
                  [ok, oj] if k != j else [ok], "backward", "jac", {"k": ok, "j": oj, "same": k == j}, s=s, l=l)
 
     def _chain(self, s, l, j):
@@ -100,13 +101,13 @@ class BackwardSteps:
         layer, N = self.spec.layers[l - 1], self.N
         if layer.activation == "softmax":
             units = range(1, layer.units + 1)
-            pairs = [(f"dout.s{s}.l{l}.u{k}", f"jac.s{s}.l{l}.k{k}.u{j}") for k in units]
+            pairs = [(ids.dout(s, l, k), ids.jac(s, l, k, j)) for k in units]
             f = " + ".join(rf"{N.dE_dout(l, k, s)[1]} {N.jac(l, k, j, s)[1]}" for k in units)
             sub = " + ".join(rf"{self.num(a)} \cdot {self.num(b)}" for a, b in pairs)
             vals = [(self.vals[a], self.vals[b]) for a, b in pairs]
             value = None if any(a is None for a, _ in vals) else sum(a * b for a, b in vals)
             return f, sub, [x for pr in pairs for x in pr], "sumprod", value
-        a, b = f"dout.s{s}.l{l}.u{j}", f"act.s{s}.l{l}.u{j}"
+        a, b = ids.dout(s, l, j), ids.act(s, l, j)
         value = None if self.vals[a] is None else self.vals[a] * self.vals[b]
         return (rf"{N.dE_dout(l, j, s)[1]} \cdot {N.dout_dnet(l, j, s)[1]}",
                 rf"{self.num(a)} \cdot {self.num(b)}", [a, b], "mul", value)
@@ -114,30 +115,30 @@ class BackwardSteps:
     def delta_step(self, s, l, j, fused: bool):
         N, p = self.N, self.p
         f, sub, deps, op, chain_value = self._chain(s, l, j)
-        sid = f"delta.s{s}.l{l}.u{j}"
+        sid = ids.delta(s, l, j)
         value = p.deltas[l - 1][s - 1, j - 1]
         if not fused:
             self.add(sid, N.delta(l, j, s), f, sub, value, deps, "backward", op, s=s, l=l)
             return
         # the chain-rule form beside the fused closed form
-        self.add(f"chain.s{s}.l{l}.u{j}", (N.delta(l, j, s)[0] + " (chain rule)", N.delta(l, j, s)[1]), f, sub,
+        self.add(ids.chain(s, l, j), (N.delta(l, j, s)[0] + " (chain rule)", N.delta(l, j, s)[1]), f, sub,
                  chain_value, deps, "backward", op, note="chain rule; equals the fused form", s=s, l=l)
         spec = self.spec
         act = spec.layers[-1].activation
-        t_id, o_id = f"t.s{s}.u{j}", f"out.s{s}.l{l}.u{j}"
+        t_id, o_id = ids.t(s, j), ids.out(s, l, j)
         tt, ot = N.t(j, s)[1], N.out(l, j, s)[1]
         scale = self.n if spec.reduction == "mean" and self.n > 1 else 1
         factor = (rf"\frac{{1}}{{{scale}}} " if scale > 1 else "") + (r"\frac{1}{\ln 10} " if spec.log_factor != 1 else "")
         deps2 = [o_id, t_id]
         if act == "softmax":
             m = spec.targets.shape[1]
-            t_all = [f"t.s{s}.u{k}" for k in range(1, m + 1)]
+            t_all = [ids.t(s, k) for k in range(1, m + 1)]
             total = float(spec.targets[s - 1].sum())
             if abs(total - 1.0) < 1e-12:
                 ff, ss = f"{ot} - {tt}", f"{self.num(o_id)} - {self.num(t_id)}"
-            else:
+            else:                       # the targets' sum with their numbers (as typed), not a rounded total
                 ff = rf"{ot} \sum_k t_k - {tt}"
-                ss = rf"{self.num(o_id)} \cdot {fmt(total, self.digits)} - {self.num(t_id)}"
+                ss = rf"{self.num(o_id)} \cdot ({' + '.join(self.num(x) for x in t_all)}) - {self.num(t_id)}"
             deps2 = [o_id] + t_all
             kind = "softmax_cce"
         elif spec.loss == "bce":
@@ -154,39 +155,39 @@ class BackwardSteps:
         per_sample = []
         for s in range(1, n + 1):
             a_id = self.a_id(s, l - 1, i)
-            dn = f"dnet.s{s}.l{l}.i{i}.u{j}"
+            dn = ids.dnet(s, l, i, j)
             self.add(dn, N.dnet_dw(l, i, j, s), N.out(l - 1, i, s)[1], "", self.vals[a_id], [a_id], "backward",
                      "copy", {"src": a_id}, s=s, l=l)
             if three:
-                deps = [f"dout.s{s}.l{l}.u{j}", f"act.s{s}.l{l}.u{j}", dn]
+                deps = [ids.dout(s, l, j), ids.act(s, l, j), dn]
                 f = rf"{N.dE_dout(l, j, s)[1]} \cdot {N.dout_dnet(l, j, s)[1]} \cdot {N.dnet_dw(l, i, j, s)[1]}"
             else:
-                deps = [f"delta.s{s}.l{l}.u{j}", dn]
+                deps = [ids.delta(s, l, j), dn]
                 f = rf"{N.delta(l, j, s)[1]} \cdot {N.dnet_dw(l, i, j, s)[1]}"
             sub = r" \cdot ".join(self.num(d) for d in deps)
             value = p.deltas[l - 1][s - 1, j - 1] * self.vals[a_id]
             if n == 1:
                 value = p.grad_w[l - 1][i - 1, j - 1]
-                self.add(f"gw.l{l}.i{i}.u{j}", N.dE_dw(l, i, j), f, sub, value, deps, "backward", "mul", l=l)
+                self.add(ids.gw(l, i, j), N.dE_dw(l, i, j), f, sub, value, deps, "backward", "mul", l=l)
             else:
-                sid = f"gw.s{s}.l{l}.i{i}.u{j}"
+                sid = ids.gw(l, i, j, s)
                 self.add(sid, N.dE_dw(l, i, j, s), f, sub, value, deps, "backward", "mul", s=s, l=l)
                 per_sample.append(sid)
         if n > 1:
-            self.add(f"gw.l{l}.i{i}.u{j}", N.dE_dw(l, i, j), " + ".join(self.steps_by_id[x].latex for x in per_sample),
+            self.add(ids.gw(l, i, j), N.dE_dw(l, i, j), " + ".join(self.sym(x) for x in per_sample),
                      " + ".join(self.num(x) for x in per_sample), p.grad_w[l - 1][i - 1, j - 1], per_sample,
                      "backward", "sum", l=l)
-        self.update_step(f"nw.l{l}.i{i}.u{j}", N.w_new(l, i, j), f"w.l{l}.i{i}.u{j}", f"gw.l{l}.i{i}.u{j}",
+        self.update_step(ids.nw(l, i, j), N.w_new(l, i, j), ids.w(l, i, j), ids.gw(l, i, j),
                          p.new_w[l - 1][i - 1, j - 1], l, True)
 
     def update_step(self, sid, sym, old, grad, value, l, update: bool):
         if not update:
-            self.add(sid, sym, self.steps_by_id[old].latex, self.num(old), value, [old], "update", "copy",
+            self.add(sid, sym, self.sym(old), self.num(old), value, [old], "update", "copy",
                      {"src": old}, note="fixed: update_biases is false", l=l)
             return
-        self.add(sid, sym, rf"{self.steps_by_id[old].latex} - \eta \cdot {self.steps_by_id[grad].latex}",
-                 rf"{self.num(old)} - {self.num('eta')} \cdot {self.num(grad)}", value, [old, "eta", grad], "update",
-                 "update", {"w": old, "eta": "eta", "g": grad}, l=l)
+        self.add(sid, sym, rf"{self.sym(old)} - \eta \cdot {self.sym(grad)}",
+                 rf"{self.num(old)} - {self.num(ids.ETA)} \cdot {self.num(grad)}", value, [old, ids.ETA, grad],
+                 "update", "update", {"w": old, "eta": ids.ETA, "g": grad}, l=l)
 
     def bias_steps(self, l):
         layer, N, p = self.spec.layers[l - 1], self.N, self.p
@@ -196,16 +197,16 @@ class BackwardSteps:
         samples = range(1, self.n + 1)
         if layer.bias_mode == "unit":
             for j in units:
-                ids = [f"delta.s{s}.l{l}.u{j}" for s in samples]
-                self.add(f"gb.l{l}.u{j}", N.dE_db(l, j), " + ".join(rf"{self.steps_by_id[x].latex} \cdot 1" for x in ids),
-                         " + ".join(rf"{self.num(x)} \cdot 1" for x in ids), p.grad_b[l - 1][j - 1], ids, "backward",
-                         "sum", l=l)
-                self.update_step(f"nb.l{l}.u{j}", N.b_new(l, j), f"b.l{l}.u{j}", f"gb.l{l}.u{j}", p.new_b[l - 1][j - 1],
+                deltas = [ids.delta(s, l, j) for s in samples]
+                self.add(ids.gb(l, j), N.dE_db(l, j), " + ".join(rf"{self.sym(x)} \cdot 1" for x in deltas),
+                         " + ".join(rf"{self.num(x)} \cdot 1" for x in deltas), p.grad_b[l - 1][j - 1], deltas,
+                         "backward", "sum", l=l)
+                self.update_step(ids.nb(l, j), N.b_new(l, j), ids.b(l, j), ids.gb(l, j), p.new_b[l - 1][j - 1],
                                  l, self.spec.update_biases)
         else:
-            ids = [f"delta.s{s}.l{l}.u{j}" for s in samples for j in units]
-            self.add(f"gb.l{l}", N.dE_db(l, None), " + ".join(self.steps_by_id[x].latex for x in ids),
-                     " + ".join(self.num(x) for x in ids), p.grad_b[l - 1][0], ids, "backward", "sum",
+            deltas = [ids.delta(s, l, j) for s in samples for j in units]
+            self.add(ids.gb(l), N.dE_db(l, None), " + ".join(self.sym(x) for x in deltas),
+                     " + ".join(self.num(x) for x in deltas), p.grad_b[l - 1][0], deltas, "backward", "sum",
                      note="a shared bias collects every unit's delta", l=l)
-            self.update_step(f"nb.l{l}", N.b_new(l, None), f"b.l{l}", f"gb.l{l}", p.new_b[l - 1][0], l,
+            self.update_step(ids.nb(l), N.b_new(l, None), ids.b(l), ids.gb(l), p.new_b[l - 1][0], l,
                              self.spec.update_biases)

@@ -6,17 +6,9 @@ a hand calculation and a slip's numbers are read off their passes the same way t
 """
 from __future__ import annotations
 
-import re
-
 from calc.engine.typed import leaves
-
-_PART = re.compile(r"([a-z]+)(\d+)")
-
-
-def parse(sid: str) -> tuple[str, dict[str, int]]:
-    """'term.s1.l1.u2.k1' -> ('term', {'s': 1, 'l': 1, 'u': 2, 'k': 1})."""
-    kind, _, rest = sid.partition(".")
-    return kind, {k: int(v) for k, v in _PART.findall(rest)}
+from calc.worked import ids
+from calc.worked.ids import parse  # noqa: F401  (re-exported: the id grammar lives in calc.worked.ids)
 
 
 class Lookup:
@@ -33,13 +25,16 @@ class Lookup:
     def value(self, sid: str):
         """The step's value, or KeyError for an id this pass has no value for (matrix steps, unknown kinds)."""
         p, g = self.p, self.g
-        if sid == "loss":
+        if sid == ids.LOSS:
             return p.fwd.loss
-        if sid == "loss_after":
+        if sid == ids.LOSS_AFTER:
             return p.loss_after
-        if sid == "eta":
+        if sid == ids.ETA:
             return g.eta
-        kind, q = parse(sid)
+        try:
+            kind, q = ids.parse(sid)
+        except ids.IdError:
+            raise KeyError(sid) from None
         s, l, u, i, k = q.get("s"), q.get("l"), q.get("u"), q.get("i"), q.get("k")
         if kind == "x":
             return g.inputs[s - 1, u - 1]

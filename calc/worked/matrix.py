@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from calc.worked.steps import Step, fmt, json_safe
-
-
-def bmatrix(a, digits: int) -> str:
-    """A matrix (or a row) as a LaTeX bmatrix, each entry to `digits` significant digits."""
-    a = np.atleast_2d(np.asarray(a, dtype=float))
-    return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(fmt(float(x), digits) for x in r) for r in a) + \
-        r" \end{bmatrix}"
+from calc.worked import ids
+from calc.worked.steps import RawStep, json_safe
+from calc.worked.template import const, mat, own, val
 
 
 def _shape(a: np.ndarray) -> str:
@@ -25,32 +20,52 @@ def _shape(a: np.ndarray) -> str:
     return rf"{a.shape[0]} \times {a.shape[1]}"
 
 
-def matrix_steps(b) -> list[Step]:
-    """b is calc.worked.forward.Builder (spec, run, digits, whether scalar steps exist)."""
-    spec, p, dg = b.spec, b.p, b.digits
+def matrix_steps(b) -> list[RawStep]:
+    """b is calc.worked.forward.Builder (spec, run, whether scalar steps exist). Each matrix a step shows is kept
+    with the grid of its entries' step ids (when the scalar steps exist), so a view prints every entry from its
+    value source (exact digits above 17) and the step's own matrix is the last one."""
+    spec, p = b.spec, b.p
     n, L = spec.n_samples, len(spec.layers)
-    out: list[Step] = []
+    out: list[RawStep] = []
 
-    def grid(fmt_id, rows, cols):
-        return [[fmt_id(r, c) for c in range(1, cols + 1)] for r in range(1, rows + 1)] if b.scalar else None
+    def grid(make_id, rows, cols):
+        return [[make_id(r, c) for c in range(1, cols + 1)] for r in range(1, rows + 1)] if b.scalar else None
 
-    def add(sid, label, tex, formula, subst, value, deps, entries, layer):
-        out.append(Step(sid, label, f"{tex} = {formula}", subst, json_safe(value), deps, "matrix", "matrix",
-                        {"entries": entries}, tex, "", None, layer))
+    def add(sid, label, tex, formula, numbers, value, deps, entries, layer, mats):
+        """numbers: a function of M(k) -> the marker of mats[k]; the step's own value is mats[-1]."""
+        marks = [mat(sid, k) for k in range(len(mats))]
+        out.append(RawStep(sid, "matrix", "matrix", json_safe(value), deps, label, tex, formula, numbers(marks),
+                           own(sid), {"entries": entries}, "", None, layer, None, tuple(mats)))
+
+    def transpose(g):
+        return None if g is None else [list(r) for r in zip(*g)]
+
+    def a_grid(l):
+        """Layer l's outputs (layer 0: the inputs X) as a samples x units grid of ids."""
+        units = spec.inputs.shape[1] if l == 0 else spec.layers[l - 1].units
+        return grid(lambda s, j: ids.a(s, l, j), n, units)
+
+    def bias_grid(l, layer):
+        return grid(lambda _, j: ids.bias(layer.bias_mode, l, j), 1, layer.units)
 
     a_prev_tex = "X"
     for l, layer in enumerate(spec.layers, start=1):
         a_prev = spec.inputs if l == 1 else p.fwd.outs[l - 2]
         z, a = p.fwd.nets[l - 1], p.fwd.outs[l - 1]
+        w_grid = grid(lambda i, j: ids.w(l, i, j), *layer.weights.shape)
+        zid = grid(lambda s, j: ids.net(s, l, j), n, layer.units)
         bias = "" if layer.biases is None else rf" + b^{{({l})}}"
-        bias_s = "" if layer.biases is None else " + " + bmatrix(layer.biases[None, :], dg)
-        zid = grid(lambda s, j: f"net.s{s}.l{l}.u{j}", n, layer.units)
-        add(f"M.Z.l{l}", f"Z({l})", rf"Z^{{({l})}}",
+        mats = [(a_prev, a_grid(l - 1)), (layer.weights, w_grid)]
+        if layer.biases is not None:
+            mats.append((layer.biases[None, :], bias_grid(l, layer)))
+        mats.append((z, zid))
+        add(ids.matrix("Z", l), f"Z({l})", rf"Z^{{({l})}}",
             rf"{a_prev_tex} W^{{({l})}}{bias} \quad ({_shape(a_prev)})({_shape(layer.weights)}) \to {_shape(z)}",
-            f"{bmatrix(a_prev, dg)} {bmatrix(layer.weights, dg)}{bias_s} = {bmatrix(z, dg)}", z,
-            [f"M.A.l{l - 1}"] if l > 1 else [], zid, l)
-        add(f"M.A.l{l}", f"A({l})", rf"A^{{({l})}}", rf"\mathrm{{{layer.activation}}}(Z^{{({l})}})",
-            f"{bmatrix(a, dg)}", a, [f"M.Z.l{l}"], grid(lambda s, j: f"out.s{s}.l{l}.u{j}", n, layer.units), l)
+            lambda m: f"{m[0]} {m[1]}" + (f" + {m[2]}" if layer.biases is not None else ""), z,
+            [ids.matrix("A", l - 1)] if l > 1 else [], zid, l, mats)
+        oid = grid(lambda s, j: ids.out(s, l, j), n, layer.units)
+        add(ids.matrix("A", l), f"A({l})", rf"A^{{({l})}}", rf"\mathrm{{{layer.activation}}}(Z^{{({l})}})",
+            lambda m: "", a, [ids.matrix("Z", l)], oid, l, [(a, oid)])
         a_prev_tex = rf"A^{{({l})}}"
     for l in range(L, 0, -1):
         layer = spec.layers[l - 1]
@@ -59,29 +74,34 @@ def matrix_steps(b) -> list[Step]:
         a_prev_tex = "X" if l == 1 else rf"A^{{({l - 1})}}"
         if l == L:
             f = r"\partial E / \partial Z^{(%d)}" % l
-            deps = [f"M.A.l{l}"]
+            deps = [ids.matrix("A", l)]
         else:
             wt = "W^{(%d)+T}" % (l + 1) if spec.update_order == "sequential" else "W^{(%d)T}" % (l + 1)
             f = rf"(\delta^{{({l + 1})}} {wt}) \odot f'(Z^{{({l})}})"
-            deps = [f"M.D.l{l + 1}", f"M.Z.l{l}"]
-        add(f"M.D.l{l}", f"delta({l})", rf"\delta^{{({l})}}", f + rf" \quad ({_shape(d)})", bmatrix(d, dg), d, deps,
-            grid(lambda s, j: f"delta.s{s}.l{l}.u{j}", n, layer.units), l)
+            deps = [ids.matrix("D", l + 1), ids.matrix("Z", l)]
+        did = grid(lambda s, j: ids.delta(s, l, j), n, layer.units)
+        add(ids.matrix("D", l), f"delta({l})", rf"\delta^{{({l})}}", f + rf" \quad ({_shape(d)})", lambda m: "", d,
+            deps, did, l, [(d, did)])
         g = p.grad_w[l - 1]
-        add(f"M.GW.l{l}", f"dE/dW({l})", rf"\frac{{\partial E}}{{\partial W^{{({l})}}}}",
+        gid = grid(lambda i, j: ids.gw(l, i, j), g.shape[0], g.shape[1])
+        add(ids.matrix("GW", l), f"dE/dW({l})", rf"\frac{{\partial E}}{{\partial W^{{({l})}}}}",
             rf"({a_prev_tex})^{{T}} \delta^{{({l})}} \quad ({_shape(a_prev.T)})({_shape(d)}) \to {_shape(g)}",
-            f"{bmatrix(a_prev.T, dg)} {bmatrix(d, dg)} = {bmatrix(g, dg)}", g, [f"M.D.l{l}"] + ([f"M.A.l{l - 1}"] if l > 1 else []),
-            grid(lambda i, j: f"gw.l{l}.i{i}.u{j}", g.shape[0], g.shape[1]), l)
+            lambda m: f"{m[0]} {m[1]}", g, [ids.matrix("D", l)] + ([ids.matrix("A", l - 1)] if l > 1 else []),
+            gid, l, [(a_prev.T, transpose(a_grid(l - 1))), (d, did), (g, gid)])
         if p.grad_b[l - 1] is not None:
             gb = p.grad_b[l - 1]
             shared = layer.bias_mode == "shared"
-            add(f"M.GB.l{l}", f"dE/db({l})", rf"\frac{{\partial E}}{{\partial b^{{({l})}}}}",
+            gbid = grid(lambda _, j: ids.gb(l, None if shared else j), 1, len(gb))
+            add(ids.matrix("GB", l), f"dE/db({l})", rf"\frac{{\partial E}}{{\partial b^{{({l})}}}}",
                 r"\sum_{s, j} \delta^{(%d)}_{sj}" % l if shared else r"\mathrm{colsum}(\delta^{(%d)})" % l,
-                bmatrix(gb[None, :], dg), gb.tolist(), [f"M.D.l{l}"],
-                ([[f"gb.l{l}"]] if shared else [[f"gb.l{l}.u{j}" for j in range(1, layer.units + 1)]])
-                if b.scalar else None, l)
+                lambda m: "", gb.tolist(), [ids.matrix("D", l)],
+                ([[ids.gb(l)]] if shared else [[ids.gb(l, j) for j in range(1, layer.units + 1)]])
+                if b.scalar else None, l, [(gb[None, :], gbid)])
         nw = p.new_w[l - 1]
-        add(f"M.NW.l{l}", f"W({l})+", rf"W^{{({l})+}}",
+        eta = val(ids.ETA) if b.scalar else const(spec.learning_rate)
+        nwid = grid(lambda i, j: ids.nw(l, i, j), nw.shape[0], nw.shape[1])
+        add(ids.matrix("NW", l), f"W({l})+", rf"W^{{({l})+}}",
             rf"W^{{({l})}} - \eta \frac{{\partial E}}{{\partial W^{{({l})}}}}",
-            rf"{bmatrix(layer.weights, dg)} - {fmt(spec.learning_rate, dg)} {bmatrix(g, dg)} = {bmatrix(nw, dg)}", nw,
-            [f"M.GW.l{l}"], grid(lambda i, j: f"nw.l{l}.i{i}.u{j}", nw.shape[0], nw.shape[1]), l)
+            lambda m: f"{m[0]} - {eta} {m[1]}", nw, [ids.matrix("GW", l)], nwid, l,
+            [(layer.weights, grid(lambda i, j: ids.w(l, i, j), *layer.weights.shape)), (g, gid), (nw, nwid)])
     return out

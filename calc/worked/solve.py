@@ -4,12 +4,12 @@ Order (as in Mazur's post): given values; forward (each net as its sum of produc
 (each output's error term, per-sample losses, the reduced total); backward from the output layer
 (dE/dout, dout/dnet, delta; each weight's dnet/dw, dE/dw and w+; each bias), then each hidden layer
 (dE/dout as a sum with one term per unit of the next layer); the loss after the update; the matrix view.
-Ops (how a step's value follows from its depends_on, replayed exactly by calc.symbolic.formulas):
+Ops (how a step's value follows from its depends_on; calc.worked.ops evaluates them in any arithmetic):
     given, affine, act, err, sum, mean, dloss, dact, jac, mul, sumprod, fused, update, copy, matrix
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -17,7 +17,8 @@ from calc.worked import notation as nt
 from calc.maths.functions import ACTIVATIONS
 from calc.engine.numeric import Pass, run
 from calc.problem.spec import Problem, Spec
-from calc.worked.steps import Step, json_safe
+from calc.worked.steps import RawStep, Step, json_safe
+from calc.worked.template import Renderer
 
 STEP_CAPS = {"layers": 6, "units": 16, "samples": 32, "steps": 30_000}
 
@@ -30,24 +31,57 @@ def estimated_steps(spec: Spec) -> int:
     return spec.n_samples * per_sample
 
 
-@dataclass
 class Solution:
-    spec: Spec
-    run: Pass
-    steps: list[Step]
-    notation: nt.Notation
-    digits: int
-    warnings: list[Problem] = field(default_factory=list)
-    summarised: bool = False
+    """The worked solution, as one view: raw steps (shared, built once) printed in a notation, to `digits`
+    significant digits, from a value source. `steps` and `index` hold this view's Steps; view() gives the same
+    raw steps printed another way without rebuilding or re-solving.
+
+    spec, run (calc.engine.numeric.Pass), raw_steps, notation (calc.worked.notation.Notation), digits,
+    values (None: float64 values, at most 17 significant digits; or a callable step id -> printed text, e.g.
+    exact digits from calc.symbolic.exact passed in by the printers), warnings, summarised."""
+
+    def __init__(self, spec: Spec, run: Pass, raw_steps: list[RawStep], notation: nt.Notation, digits: int,
+                 warnings: list[Problem] | None = None, summarised: bool = False,
+                 values: Callable[[str], str | None] | None = None, _shared: dict | None = None):
+        self.spec, self.run, self.raw_steps = spec, run, raw_steps
+        self.notation, self.digits, self.values = notation, int(digits), values
+        self.warnings = list(warnings or [])
+        self.summarised = summarised
+        # shared by every view of these raw steps: the raw index and the float64 views made so far
+        self._shared = _shared if _shared is not None else {"raw": {r.id: r for r in raw_steps}, "views": {}}
+        self.renderer = Renderer(self._shared["raw"], notation, self.digits, values)
+        self.steps: list[Step] = [Step(r, self.renderer) for r in raw_steps]
+        self._index: dict[str, Step] | None = None
 
     @property
     def index(self) -> dict[str, Step]:
-        if not hasattr(self, "_index"):
+        if self._index is None:
             self._index = {s.id: s for s in self.steps}
         return self._index
 
     def by_label(self) -> dict[str, Step]:
         return {s.label: s for s in self.steps}
+
+    def view(self, notation: str | nt.Notation | None = None, digits: int | None = None,
+             values: Callable[[str], str | None] | None = None) -> "Solution":
+        """The same raw steps printed in another notation (a name or a Notation; None: this view's), to other
+        digits (None: this view's), from `values` (None: float64). No rebuild, no re-solve; float64 views are
+        kept and shared, so asking again returns the same view with its rendering cache."""
+        names = (self.notation if notation is None or notation == self.notation.name else
+                 notation if isinstance(notation, nt.Notation) else nt.make(self.spec, notation))
+        digits = self.digits if digits is None else int(digits)
+        if not 1 <= digits <= 30:
+            raise ValueError("digits: must be from 1 to 30")
+        if values is None and self.values is None and names is self.notation and digits == self.digits:
+            return self
+        key = (names.name, digits)
+        if values is None and key in self._shared["views"]:
+            return self._shared["views"][key]
+        v = Solution(self.spec, self.run, self.raw_steps, names, digits, self.warnings, self.summarised, values,
+                     self._shared)
+        if values is None:
+            self._shared["views"][key] = v
+        return v
 
     def to_dict(self) -> dict:
         """The result contract of `python -m calc solve --format json`."""
@@ -83,7 +117,8 @@ def over_caps(spec: Spec) -> list[str]:
 
 
 def solve(spec: Spec, notation: str | None = None, digits: int = 9) -> Solution:
-    """One forward and backward pass with every step; raises SpecError if the numbers overflow."""
+    """One forward and backward pass with every step, as the view in `notation` to `digits` significant digits
+    (Solution.view prints the same steps another way); raises SpecError if the numbers overflow."""
     p = run(spec)
     names = nt.make(spec, notation)
     warnings = list(spec.warnings) + list(p.fwd.kinks) + saturation_warnings(spec, p)
@@ -91,9 +126,10 @@ def solve(spec: Spec, notation: str | None = None, digits: int = 9) -> Solution:
     if over:
         warnings.append(Problem("steps", "summarised to the matrix view: " + ", ".join(over)))
     from calc.worked.forward import Builder
-    b = Builder(spec, p, names, digits, scalar=not over)
-    steps = b.build()
-    return Solution(spec, p, steps, names, digits, warnings, summarised=bool(over))
+    raw = Builder(spec, p, scalar=not over).build()
+    sol = Solution(spec, p, raw, names, digits, warnings, summarised=bool(over))
+    sol._shared["views"][(names.name, sol.digits)] = sol
+    return sol
 
 
 def saturation_warnings(spec: Spec, p: Pass) -> list[Problem]:

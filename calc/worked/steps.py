@@ -2,37 +2,155 @@
 
 A Step is one line of a hand calculation: `label = formula = substituted`, e.g.
     net_h1 = w1 i1 + w2 i2 + b1 * 1 = 0.15 * 0.05 + 0.2 * 0.1 + 0.35 * 1 = 0.3775
-`op` and `args` say how the value follows from the values of `depends_on` (so calc.symbolic.formulas can
-replay the chain exactly); ids follow the grammar documented in the README ("Step ids").
+`op` and `args` say how the value follows from the values of `depends_on` (calc.worked.ops); ids follow the
+grammar documented in the README ("Step ids") and are made and parsed by calc.worked.ids.
+
+Steps hold raw values: a RawStep is built once (value, graph, and templates with markers where numbers and
+symbols go, calc.worked.template); a Step is a RawStep printed by one view of the solution (notation, digits,
+value source; calc.worked.solve.Solution.view). Digits, notation and LaTeX are applied when a step is printed,
+never while it is built.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 KINDS = ("given", "forward", "loss", "backward", "update", "matrix")
 
 
-@dataclass
+class RawStep:
+    """A step as built: the numbers and the graph (value, depends_on, op, args) and templates (calc.worked.template)
+    in place of every printed string. Shared by every view of a solution; printed by Step."""
+
+    __slots__ = ("id", "kind", "op", "args", "depends_on", "value", "note", "sample", "layer",
+                 "label", "latex", "rhs", "numbers", "shown", "text", "mats")
+
+    def __init__(self, id: str, kind: str, op: str, value: Any, depends_on: list[str], label: str, latex: str,
+                 rhs: str = "", numbers: str = "", shown: str = "", args: dict | None = None, note: str = "",
+                 sample: int | None = None, layer: int | None = None, text: str | None = None,
+                 mats: tuple | None = None):
+        self.id, self.kind, self.op, self.value, self.depends_on = id, kind, op, value, depends_on
+        self.label, self.latex, self.rhs, self.numbers, self.shown = label, latex, rhs, numbers, shown
+        self.args = {} if args is None else args
+        self.note, self.sample, self.layer, self.text, self.mats = note, sample, layer, text, mats
+
+    def templates(self) -> tuple[str, str, str, str, str]:
+        """(label, latex, rhs, numbers, shown) as built, markers included."""
+        return self.label, self.latex, self.rhs, self.numbers, self.shown
+
+    def __getstate__(self):
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+    def __setstate__(self, state):
+        for k, v in zip(self.__slots__, state):
+            setattr(self, k, v)
+
+    def __repr__(self) -> str:
+        return f"RawStep({self.id!r}, value={self.value!r})"
+
+
+def _raw_attr(name: str, doc: str) -> property:
+    return property(attrgetter("raw." + name), doc=doc)
+
+
 class Step:
-    id: str
-    label: str                      # plain-text label in the chosen notation (w5+, out_o1, dE_total/dw5)
-    formula: str                    # LaTeX: label = general formula
-    substituted: str                # LaTeX: the formula with numbers = value
-    value: Any                      # float, nested list (matrix step), or None (saturated / unbounded)
-    depends_on: list[str]
-    kind: str                       # one of KINDS
-    op: str = "given"               # how value follows from depends_on (see calc.worked.solve)
-    args: dict = field(default_factory=dict)
-    latex: str = ""                 # LaTeX of the label symbol
-    note: str = ""                  # e.g. "saturated", "fused form"
-    sample: int | None = None       # 1-based sample, for per-sample steps
-    layer: int | None = None        # 1-based layer
+    """One step of a view of the solution: the raw step (shared by every view) printed in the view's notation,
+    digits and value source. The printed fields are rendered on first access and cached by the view.
+
+    label        plain-text label in the view's notation (w5+, out_o1, dE_total/dw5)
+    latex        LaTeX of the label symbol
+    rhs          LaTeX general formula (right-hand side; '' for a given number)
+    numbers      LaTeX of the formula with the numbers in ('' when there is none)
+    shown        the value as printed: a given number as typed, r'\\text{saturated}', a bmatrix for a matrix step
+    formula      `latex = rhs` (just latex when rhs is empty)
+    substituted  `numbers = shown` (just shown when numbers is empty)
+    number       the value as written inside another step's numbers (a negative value in parentheses)
+    """
+
+    __slots__ = ("raw", "_r", "_label", "_latex", "_rhs", "_numbers", "_formula", "_substituted")
+
+    def __init__(self, raw: RawStep, renderer):
+        self.raw, self._r = raw, renderer
+        self._label = self._latex = self._rhs = self._numbers = self._formula = self._substituted = None
+
+    id = _raw_attr("id", "stable id (calc.worked.ids)")
+    kind = _raw_attr("kind", "one of KINDS")
+    op = _raw_attr("op", "how value follows from depends_on (calc.worked.ops)")
+    args = _raw_attr("args", "the op's arguments (step ids, activation, loss, ...)")
+    depends_on = _raw_attr("depends_on", "ids of the steps the value is computed from")
+    note = _raw_attr("note", 'e.g. "saturated", "fused form"')
+    sample = _raw_attr("sample", "1-based sample, for per-sample steps")
+    layer = _raw_attr("layer", "1-based layer")
+
+    @property
+    def value(self) -> Any:
+        """float, nested list (matrix step), or None (saturated / unbounded)."""
+        return self.raw.value
+
+    @value.setter
+    def value(self, v: Any) -> None:          # for tests that perturb a value; printed text is not re-rendered
+        self.raw.value = v
+
+    # the printed fields: rendered on first access, then kept (a view renders each string once)
+    @property
+    def label(self) -> str:
+        s = self._label
+        if s is None:
+            s = self._label = self._r.fill(self.raw.label)
+        return s
+
+    @property
+    def latex(self) -> str:
+        s = self._latex
+        if s is None:
+            s = self._latex = self._r.fill(self.raw.latex)
+        return s
+
+    @property
+    def rhs(self) -> str:
+        s = self._rhs
+        if s is None:
+            s = self._rhs = self._r.fill(self.raw.rhs)
+        return s
+
+    @property
+    def numbers(self) -> str:
+        s = self._numbers
+        if s is None:
+            s = self._numbers = self._r.fill(self.raw.numbers)
+        return s
+
+    @property
+    def shown(self) -> str:
+        return self._r.text(self.raw.id)
+
+    @property
+    def number(self) -> str:
+        return paren(self._r.text(self.raw.id))
+
+    @property
+    def formula(self) -> str:
+        s = self._formula
+        if s is None:
+            rhs = self.rhs
+            s = self._formula = f"{self.latex} = {rhs}" if rhs else self.latex
+        return s
+
+    @property
+    def substituted(self) -> str:
+        s = self._substituted
+        if s is None:
+            nums = self.numbers
+            s = self._substituted = f"{nums} = {self.shown}" if nums else self.shown
+        return s
 
     def as_dict(self) -> dict:
         return {"id": self.id, "label": self.label, "formula": self.formula, "substituted": self.substituted,
                 "value": json_safe(self.value), "depends_on": list(self.depends_on)}
+
+    def __repr__(self) -> str:
+        return f"Step({self.id!r}, {self.label!r}, value={self.value!r})"
 
 
 def json_safe(v: Any) -> Any:

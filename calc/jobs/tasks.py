@@ -1,0 +1,45 @@
+"""The jobs a worker runs: module-level functions of the problem's canonical JSON (picklable in, picklable out)."""
+from __future__ import annotations
+
+from calc.problem.spec import parse_json_text, spec_from_dict
+
+
+def load_spec(spec_json: str):
+    """The project's own canonical JSON (no upload size cap)."""
+    return spec_from_dict(parse_json_text(spec_json, limit=None))
+
+
+def solve(spec_json: str, notation: str | None, digits: int):
+    from calc.worked.solve import solve as _solve
+    return _solve(load_spec(spec_json), notation=notation, digits=digits)
+
+
+def central(spec_json: str):
+    from calc.engine.gradcheck import central_differences
+    return central_differences(load_spec(spec_json))
+
+
+def train(spec_json: str, steps: int, batch_size: int | None, shuffle_seed: int | None, keep: tuple[int, ...]):
+    from calc.train.loop import train as _train
+    return _train(load_spec(spec_json), steps, batch_size=batch_size, shuffle_seed=shuffle_seed, keep=set(keep))
+
+
+def worked(spec_json: str, notation: str | None, digits: int):
+    """Formulas, LaTeX and exact values of every step (calc.symbolic.formulas.worked) with the solution."""
+    from calc.symbolic import formulas
+    sol = solve(spec_json, notation, min(digits, 17))
+    return sol, formulas.worked(sol, digits)
+
+
+def expanded(spec_json: str, param_id: str, digits: int):
+    from calc.symbolic.expanded import check_expanded, expanded_gradient
+    spec = load_spec(spec_json)
+    g, tex = expanded_gradient(spec, param_id)
+    return tex, check_expanded(spec, param_id, digits)
+
+
+def documents(spec_json: str, notation: str | None, digits: int, opts) -> dict[str, str]:
+    """{format: text} of every export format for one set of options."""
+    from calc.export import FORMATS, export
+    sol = solve(spec_json, notation, min(digits, 17))
+    return {fmt: export(sol, fmt, opts) for fmt in FORMATS}

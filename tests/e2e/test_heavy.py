@@ -1,0 +1,46 @@
+"""Issue 12 in a real browser: while one session opens a heavy link, another session's first page shows its
+numbers, and the heavy page shows a result or a refusal, never an exception box."""
+from __future__ import annotations
+
+import time
+
+import helpers as H
+from calc.problem import share
+from calc.problem.spec import spec_from_dict
+
+
+def heavy_link() -> str:
+    units, n = 256, 5000
+    d = {"inputs": [[0.1, 0.2]] * n, "targets": [[0.5, 0.5]] * n, "learning_rate": 0.5, "loss": "half_sse",
+         "layers": [{"weights": [[0.01] * units] * 2, "activation": "sigmoid"},
+                    {"weights": [[0.01] * units] * units, "activation": "sigmoid"},
+                    {"weights": [[0.01, 0.02]] * units, "activation": "sigmoid"}]}
+    return share.encode(spec_from_dict(d))
+
+
+def test_a_heavy_link_does_not_stall_another_session(browser, app_url):
+    token = heavy_link()
+    heavy_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        heavy = heavy_ctx.new_page()
+        heavy.set_default_timeout(H.LOAD_TIMEOUT_MS)
+        heavy.goto(f"{app_url}/solution?{share.PARAM}={token}")
+        time.sleep(1.0)                                  # the heavy session is now working
+        other = other_ctx.new_page()
+        other.set_default_timeout(H.LOAD_TIMEOUT_MS)
+        t0 = time.monotonic()
+        H.open_page(other, app_url, "", wait_text="At a glance")
+        H.wait_tex_value(other, r"w_{5}^{+}", 0.35891648)   # Mazur's printed w5+, on the other user's page
+        other_seconds = time.monotonic() - t0
+        # the heavy page ends with numbers or a refusal, never an exception box
+        heavy.wait_for_function(
+            "() => document.querySelector('[data-testid=stMetric]') || "
+            "[...document.querySelectorAll('[data-testid=stAlert]')].some(a => /Not computed|failed|reduce/.test(a.innerText))",
+            timeout=H.LOAD_TIMEOUT_MS)
+        H.settle(heavy)
+        assert heavy.locator("[data-testid=stException]").count() == 0
+        assert other_seconds < 30, other_seconds
+    finally:
+        heavy_ctx.close()
+        other_ctx.close()
