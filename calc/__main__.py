@@ -13,6 +13,9 @@ import importlib
 import json
 import sys
 
+from calc.jobs import budget
+from calc.jobs.budget import BudgetError
+from calc.problem.files import WriteError, write_atomic
 from calc.problem.spec import SpecError, load_spec
 
 
@@ -40,6 +43,7 @@ def cmd_solve(argv: list[str]) -> int:
     ap.add_argument("--notation", choices=("mazur", "layer", "hagan"), default=None)
     ap.add_argument("--digits", type=int, default=9, help="significant digits shown (1-30)")
     ap.add_argument("--exact", action="store_true", help="add exact SymPy values and agreement flags")
+    ap.add_argument("-o", "--output", default=None, help="write to this file (whole or not at all) instead of stdout")
     ap.add_argument("--expand", metavar="PARAM", default=None,
                     help="also give dE/dPARAM fully expanded (a weight or bias label such as w1, or an id such as "
                          "w.l1.i1.u1; networks of at most 20 parameters)")
@@ -55,9 +59,16 @@ def cmd_solve(argv: list[str]) -> int:
             print(f"--notation: {a.notation} is for networks with one hidden layer; this one has "
                   f"{len(spec.layers) - 1} hidden layers (use {' or '.join(available(spec))})", file=sys.stderr)
             return 2
+        from calc.worked.solve import estimated_steps, over_caps
+        budget.solve(spec, 0 if over_caps(spec) else estimated_steps(spec), a.exact or a.digits > 17).check()
+        if a.expand:
+            budget.expanded(spec).check()
         sol = solve(spec, notation=a.notation, digits=a.digits)
     except SpecError as e:
         return _fail(e)
+    except BudgetError as e:
+        print(str(e), file=sys.stderr)
+        return 2
     from calc.export.document import exact_results, exact_view
     try:
         sol = exact_view(sol, a.digits)      # above 17 digits every printed value from exact arithmetic
@@ -81,15 +92,31 @@ def cmd_solve(argv: list[str]) -> int:
                 d["agree"] = None if e is None else e.agree
         if expanded:
             out["expanded"] = expanded
-        print(json.dumps(out, allow_nan=False))
+        text = json.dumps(out, allow_nan=False)
     else:
         from calc.export.markdown import render
         text = render(sol, digits=a.digits, exact=exact)
-        print(text)
         if expanded:
-            print(f"\n## {expanded['label']} fully expanded\n\n$$ {expanded['latex']} $$\n\n"
-                  f"At the given numbers: {expanded['value']} (expanded) = {expanded['chain']} (chain of factors), "
-                  f"relative difference {expanded['rel_diff']:.1e}.")
+            text += (f"\n\n## {expanded['label']} fully expanded\n\n$$ {expanded['latex']} $$\n\n"
+                     f"At the given numbers: {expanded['value']} (expanded) = {expanded['chain']} (chain of factors), "
+                     f"relative difference {expanded['rel_diff']:.1e}.")
+    return _emit(text, a.output)
+
+
+def _emit(text: str, output: str | None) -> int:
+    """The result to a file (written whole or not at all) or stdout; exit 2 with a message when it cannot be."""
+    try:
+        if output:
+            write_atomic(output, text if text.endswith("\n") else text + "\n")
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+    except WriteError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"stdout: not written ({e.strerror or e})", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -118,20 +145,29 @@ def cmd_train(argv: list[str]) -> int:
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--shuffle-seed", type=int, default=None)
     ap.add_argument("--format", choices=("json", "markdown"), default="json")
+    ap.add_argument("-o", "--output", default=None, help="write to this file (whole or not at all) instead of stdout")
     a = ap.parse_args(argv)
     from calc.train.loop import train
     try:
         spec = load_spec(a.spec)
+        budget.train(spec, a.steps, a.batch_size).check()
         res = train(spec, a.steps, a.batch_size, a.shuffle_seed)
     except SpecError as e:
         return _fail(e)
+    except BudgetError as e:
+        print(str(e), file=sys.stderr)
+        return 2
     if a.format == "json":
-        print(json.dumps(res.to_dict(), allow_nan=False))
+        text = json.dumps(res.to_dict(), allow_nan=False)
     else:
-        print("| step | loss |\n|---:|---:|")
+        lines = ["| step | loss |", "|---:|---:|"]
         for k, h in enumerate(res.history):
             if k < 10 or k == len(res.history) - 1 or k % max(1, len(res.history) // 20) == 0:
-                print(f"| {k} | {h:.10g} |")
+                lines.append(f"| {k} | {h:.10g} |")
+        text = "\n".join(lines)
+    rc = _emit(text, a.output)
+    if rc:
+        return rc
     if res.stopped:
         print(f"training stopped at {res.stopped}", file=sys.stderr)
         return 1
@@ -139,12 +175,7 @@ def cmd_train(argv: list[str]) -> int:
 
 
 def _delegate(module: str, argv: list[str]) -> int:
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as e:
-        print(f"this command is not available: {e}", file=sys.stderr)
-        return 2
-    return int(mod.main(argv) or 0)
+    return int(importlib.import_module(module).main(argv) or 0)
 
 
 COMMANDS = {
@@ -170,3 +201,6 @@ if __name__ == "__main__":
     except BrokenPipeError:  # e.g. piped into head
         sys.stderr.close()
         sys.exit(0)
+    except OSError as e:     # stdout on a full disk (> /dev/full) and the like: one line, no traceback
+        print(f"stdout: not written ({e.strerror or e})", file=sys.stderr)
+        sys.exit(2)

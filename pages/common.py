@@ -12,7 +12,8 @@ import re
 
 import streamlit as st
 
-from calc.jobs import budget, door, tasks
+from calc import tasks
+from calc.jobs import budget, door
 from calc.jobs.budget import BudgetError
 from calc.jobs.cache import RESULTS
 from calc.jobs.pool import JobFailed

@@ -10,7 +10,8 @@ from calc.export import FORMATS, export
 from calc.export.cli import class_set, zip_bytes
 from calc.export.document import Options
 from calc.maths.functions import LOSSES
-from calc.jobs import budget, tasks
+from calc import tasks
+from calc.jobs import budget
 from pages import common as C
 
 MIME = {"md": "text/markdown", "tex": "application/x-tex", "ipynb": "application/x-ipynb+json", "csv": "text/csv"}

@@ -11,7 +11,8 @@ import streamlit as st
 from calc.views import diagram
 from calc.views import tables
 from calc.worked import ids
-from calc.jobs import budget, tasks
+from calc import tasks
+from calc.jobs import budget
 from pages import common as C
 
 SS = st.session_state
@@ -211,6 +212,11 @@ def render_worked(sol, digits: int, central: dict | None, key: str, symbolic: bo
             loss_tab(sol, digits, key)
         with tabs[2]:
             backward_tab(sol, digits, central, key)
+    else:
+        for tab in tabs[:3]:
+            with tab:
+                st.caption("Above the step view's caps this part is shown as matrices: open Matrix form.")
+                st.page_link("pages/matrix.py", label="Matrix form", icon=":material/grid_on:")
     with tabs[3]:
         updates_tab(sol, digits, central, key)
     with tabs[4]:

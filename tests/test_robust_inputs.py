@@ -84,10 +84,13 @@ def test_undefined_values_are_refused_saying_why(text, why):
 def test_undefined_constants_in_expressions_are_refused():
     with pytest.raises(ParseError, match="division by zero"):
         parse_expression("theta/(log(8)/log(2)-3)")
+    with pytest.raises(ParseError, match=r"tan\(pi/2\) is undefined"):   # was a TypeError from SymPy
+        parse_expression("cosh(exp(pi) - tan(pi/2)*theta)^2")
     assert str(parse_expression("theta + log(1+1e-30)").expr).startswith("theta + log(")
 
 
-@pytest.mark.parametrize("text,size", [("exp(1000)", "1.97e434"), ("exp(1000)^50", "5.3e21714"), ("1e200*1e200", "1e400")])
+@pytest.mark.parametrize("text,size", [("exp(1000)", "1.97e434"), ("exp(1000)^50", "5.3e21714"),
+                                       ("1e200*1e200", "1e400")])
 def test_overflow_is_refused_with_its_size(text, size):
     with pytest.raises(ParseError) as e:
         parse_number(text)
@@ -239,17 +242,18 @@ def killed_worker(monkeypatch):
 def test_killed_worker_gives_a_descent_error(killed_worker):
     with pytest.raises(DescentError) as e:
         descend("theta^2 + theta/8", -4, 0.1, 3)
-    assert "f(theta) = theta^2 + theta/8" in str(e.value) and "worker stopped" in str(e.value)
+    assert str(e.value).startswith("f(theta) = theta**2 + theta/8: ") and "worker stopped" in str(e.value)
 
 
 def test_killed_worker_cli_exits_2(killed_worker, capsys):
     assert descend_main(["theta^2 + theta/8", "--start", "-4", "--rate", "0.1", "--steps", "3"]) == 2
     out = capsys.readouterr()
-    assert out.out == "" and out.err.startswith("descend: f(theta) = theta^2 + theta/8: ") and "Traceback" not in out.err
+    assert out.out == "" and "Traceback" not in out.err
+    assert out.err.startswith("descend: f(theta) = theta**2 + theta/8: the descent could not be computed: ")
 
 
 def test_timed_out_worker_gives_a_descent_error_and_the_next_run_works():
-    with pytest.raises(DescentError, match=r"f\(theta\) = theta\^3: the descent took longer than"):
+    with pytest.raises(DescentError, match=r"f\(theta\) = theta\*\*3: the descent took longer than"):
         descend("theta^3", 1, 0.01, 3, timeout=1e-9)
     assert descend("theta^2", "-4", "0.1", 3).thetas[-1] == pytest.approx(-2.048, rel=1e-14)
 
@@ -269,7 +273,8 @@ APP_CELL = "layers[0].weights[1][0]"
 
 
 @pytest.mark.parametrize("text,phrase", [(BIG, "the limit is 1,000 digits"),
-                                         ("1/(log(8)/log(2)-3)", "division by zero")], ids=["5000 digits", "zero divisor"])
+                                         ("1/(log(8)/log(2)-3)", "division by zero")],
+                         ids=["5000 digits", "zero divisor"])
 def test_app_refuses_the_cell_by_name(text, phrase):
     at = _app_cell(text)
     assert not at.exception
@@ -291,7 +296,7 @@ def test_descent_page_shows_a_killed_worker_as_an_error(killed_worker):
     at.text_input(key="gd_expr").set_value("theta^2 + theta/16").run()
     assert not at.exception
     msg = "\n".join(e.value for e in at.error)
-    assert "Cannot run gradient descent" in msg and "f(theta) = theta^2 + theta/16" in msg, msg
+    assert "Cannot run gradient descent" in msg and "f(theta) = theta**2 + theta/16" in msg, msg
 
 
 def test_parse_number_result_is_finite_or_refused_for_hostile_constants():

@@ -151,8 +151,7 @@ def _how_it_ended() -> str:
         return ""
     proc.join(0.5)
     code = proc.exitcode
-    return f" (killed by signal {-code})" if code is not None and code < 0 else \
-        f" (exit status {code})" if code else ""
+    return f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}" if code else ""
 
 
 def _ensure_ready(startup: float = 60.0) -> None:
@@ -186,8 +185,8 @@ def run(job_name: str, payload: Any, timeout: float = DEFAULT_TIMEOUT) -> Any:
         except (EOFError, OSError):
             how = _how_it_ended()
             _restart()
-            raise WorkerError(f"the SymPy worker stopped{how} (out of memory, or killed); it has been restarted: "
-                              "try again, or simplify the expression") from None
+            raise WorkerError(f"the SymPy worker stopped ({how or 'out of memory, or killed'}); it has been "
+                              "restarted: try again, or simplify the expression") from None
         if answer is None:
             _restart()
             raise WorkerTimeout(f"took longer than {timeout:g} s: simplify a smaller expression")

@@ -18,6 +18,8 @@ import zipfile
 from pathlib import Path
 
 from calc.export import FORMATS, export
+from calc.jobs import budget
+from calc.problem.files import WriteError, write_atomic
 from calc.export.document import Options
 from calc.problem.spec import SpecError, load_spec
 
@@ -76,13 +78,17 @@ def zip_bytes(files: dict[str, str]) -> bytes:
 
 
 def write_set(files: dict[str, str], target: str) -> None:
+    """A class set as one .zip or as files in a folder; each file written whole or not at all."""
     if target.endswith(".zip"):
-        Path(target).write_bytes(zip_bytes(files))
+        write_atomic(target, zip_bytes(files))
         return
     d = Path(target)
-    d.mkdir(parents=True, exist_ok=True)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise WriteError(f"{d}: cannot make the folder ({e.strerror or e})") from None
     for name, text in files.items():
-        (d / name).write_text(text, encoding="utf-8")
+        write_atomic(d / name, text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             arch, acts, loss = a.generate, a.activations, a.loss
         kw = dict(learning_rate=a.learning_rate, decimals=a.decimals, bias=a.bias)
+        if a.spec is not None:
+            from calc.worked.solve import estimated_steps, over_caps
+            budget.export(spec, 0 if over_caps(spec) else estimated_steps(spec), a.exact or (a.digits or 0) > 17,
+                          a.variants or 1).check()
         if a.variants is not None:
             specs = gen.variants(arch, acts, loss, a.seed, a.variants, **kw)
             write_set(class_set(specs, a.format, opts), a.output)
@@ -125,11 +135,16 @@ def main(argv: list[str] | None = None) -> int:
         for p in e.problems:
             print(str(p), file=sys.stderr)
         return 2
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, ArithmeticError) as e:       # BudgetError and WriteError are among these
         print(str(e), file=sys.stderr)
         return 2
-    if a.output:
-        Path(a.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    try:
+        if a.output:
+            write_atomic(a.output, text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except OSError as e:
+        print(str(e) if isinstance(e, WriteError) else f"stdout: not written ({e.strerror or e})", file=sys.stderr)
+        return 2
     return 0

@@ -152,6 +152,8 @@ def _alpha(sol: Solution, st) -> float:
 def _literal(value) -> str:
     if value is None:
         return "np.nan"
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
     if isinstance(value, list):
         return "np.array(" + repr([[float(x) for x in r] if isinstance(r, list) else float(r) for r in value]) + ")"
     return f"np.float64({_num(value)})"

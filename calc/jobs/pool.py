@@ -9,6 +9,7 @@ threaded server.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.spawn
 import resource
 import threading
 
@@ -18,6 +19,22 @@ from calc.jobs import settings
 
 _pool: ProcessPool | None = None
 _lock = threading.Lock()
+
+
+def _no_main(get_preparation_data):
+    """Workers never re-import the parent's __main__: under Streamlit that is the app script itself (it would run
+    in every worker), under a plain script it needs a main guard. Jobs are module-level functions of calc."""
+    def prepare(name):
+        data = get_preparation_data(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+    prepare.no_main = True
+    return prepare
+
+
+if not getattr(multiprocessing.spawn.get_preparation_data, "no_main", False):
+    multiprocessing.spawn.get_preparation_data = _no_main(multiprocessing.spawn.get_preparation_data)
 
 
 class JobFailed(RuntimeError):
@@ -38,7 +55,7 @@ def pool() -> ProcessPool:
         if _pool is None or not _pool.active:
             ctx = multiprocessing.get_context("forkserver")
             try:
-                ctx.set_forkserver_preload(["numpy", "calc.jobs.tasks"])
+                ctx.set_forkserver_preload(["numpy", "calc.tasks"])
             except (ValueError, RuntimeError):
                 pass
             # max_tasks=1: each job gets a fresh worker (forked from the warm forkserver in milliseconds), so the

@@ -69,6 +69,11 @@ def enclose(expr: Any, source: str, settled: Callable[[Interval], bool],
         except _Unsure as u:
             unsure = u
             continue
+        except ParseError:
+            raise
+        except (ArithmeticError, ValueError, RecursionError) as e:  # mpmath's own refusals: a message, not a trace
+            raise ParseError(f"{source}: cannot be computed ({type(e).__name__}"
+                             f"{': ' + str(e) if str(e) else ''})") from None
         unsure = None
         if settled(iv):
             return iv, True
@@ -175,7 +180,8 @@ def _iv(e: Any, prec: int, run: _Run) -> Interval:
         if q == 1:
             x = from_int(p)
             return x, x
-        return mpf_div(from_int(p), from_int(q), prec, round_floor), mpf_div(from_int(p), from_int(q), prec, round_ceiling)
+        n, d = from_int(p), from_int(q)
+        return mpf_div(n, d, prec, round_floor), mpf_div(n, d, prec, round_ceiling)
     name = type(e).__name__
     if name == "Pi":
         return I.mpi_pi(prec)

@@ -4,7 +4,11 @@ Nothing typed is ever run as Python. text -> normalised text (Unicode minus -> -
 -> tokens from our own regex (^ -> **, refusals with reasons) -> ast.parse(mode="eval") -> a node
 whitelist that builds SymPy objects directly (a literal becomes Rational(Fraction(text)): "0.15" -> 3/20).
 Caps: 200 characters, 100 nodes, parentheses 20 deep, |exponent| <= 50, |literal| <= 1e6 in expressions,
-exact integers under 4096 bits; a constant's value is checked before exp/log/sqrt/sin see it.
+exact integers under 4096 bits, plain decimals of at most 1,000 digits; a constant's value is checked before
+exp/log/sqrt/sin see it. A number cell typed as an expression becomes a float only through
+calc.parse.enclose.float_value: interval arithmetic at rising precision (capped at 8192 bits and a time budget)
+until the float64 is sure, so cancellation is exact, a divisor or log argument that is 0 is refused saying so,
+overflow is refused and underflow is a truthful warning (Number.warning).
 
     parse_number("0.15")               -> Number(0.15, "0.15")   regex + float fast path, no SymPy import
     parse_number("\u22120.5")          -> Number(-0.5, "-0.5", "Unicode minus read as -")
@@ -78,8 +82,12 @@ class Expression:
 
 def parse_number(text: str, field: str = "") -> Number:
     """A number cell -> Number; `field` is kept on the error as err.field (callers prefix the location)."""
+    if isinstance(text, str) and len(text) <= MAX_DIGITS and _PLAIN.fullmatch(text):
+        value = float(text)              # fast path: the common plain decimal (nonzero and finite)
+        if value != 0 and value - value == 0:
+            return Number(value, text)
     try:
-        if isinstance(text, str) and _PLAIN.fullmatch(text):  # fast path: the common plain decimal
+        if isinstance(text, str) and _PLAIN.fullmatch(text):  # 0, overflow, underflow, too many digits
             return _plain(text, text, None)
         if not isinstance(text, str):
             raise ParseError(f"expected text, got {type(text).__name__}")
@@ -240,7 +248,10 @@ def _parse(s: str, variable: str | None) -> tuple[Any, str]:
     if len(nodes) > MAX_NODES + 1:
         raise ParseError(f"{s}: too many terms ({len(nodes) - 1} parts; the limit is {MAX_NODES})")
     from calc.parse.tree import TreeBuilder, bad_values   # SymPy is imported only here
-    expr = TreeBuilder(source, s, variable).build(tree.body)
+    try:
+        expr = TreeBuilder(source, s, variable).build(tree.body)
+    except (TypeError, ArithmeticError, RecursionError) as e:  # SymPy's own failures: a message, never a trace
+        raise ParseError(f"{s}: cannot be computed ({type(e).__name__})") from None
     if expr.has(*bad_values()):
         raise ParseError(f"{s}: undefined (division by zero, log(0) or a non-real value)")
     return expr, _canonical(toks, set(funcs))

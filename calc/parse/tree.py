@@ -3,7 +3,9 @@
 calc.parse.text has already refused every token and node type outside the whitelist; here each literal becomes
 an exact Rational from its text (Rational(Fraction("0.15")) = 3/20), and sizes are checked before SymPy
 evaluates anything big: |exponent| <= 50, exact numbers under 4096 bits, a constant's value checked before
-exp, log, sqrt or sin see it.
+exp, log, sqrt or sin see it. Signs that decide a refusal (a divisor, a log or sqrt argument, a base under a
+negative or fractional power) are sure: calc.parse.enclose decides them by interval arithmetic up to its
+precision cap, and an exact zero it cannot tell from 0 is refused saying so.
 """
 from __future__ import annotations
 
@@ -74,7 +76,10 @@ class TreeBuilder:
                     raise ParseError(f"{self.source}: {name} of a number beyond 1000 in size overflows float64")
                 if name in ("sin", "cos", "tan") and abs(self.approx(arg)) > MAX_LITERAL:
                     raise ParseError(f"{self.source}: {name} of {self.about(arg)} is not accepted (|argument| <= 1e6)")
-            return self.funcs[name](arg)
+            out = self.funcs[name](arg)
+            if not arg.free_symbols and out.has(*bad_values()):  # tan(pi/2) = zoo: refused before SymPy builds on it
+                raise ParseError(f"{self.source}: {name}({_short(arg)}) is undefined (not a finite real number)")
+            return out
         raise ParseError(f"{self.source}: {type(node).__name__} is not allowed here")
 
     def literal(self, text: str) -> Any:

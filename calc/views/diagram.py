@@ -20,10 +20,31 @@ def _num(v, digits: int) -> str:
     return "?" if v is None else fmt(float(v), digits).replace(r" \times 10^{", "e").rstrip("}")
 
 
+MAX_UNITS_DRAWN = 16  # above this many units in a layer (or a summarised solution) layers are drawn as one box each
+
+
+def summary_dot(sol: Solution) -> str:
+    """A large network: one box per layer (units, activation) and one edge per weight matrix (its shape)."""
+    spec = sol.spec
+    sizes = spec.sizes
+    lines = ["digraph network {", "  rankdir=LR;",
+             '  node [shape=box, style="rounded,filled", fillcolor="#eef4fb", color="#4a6fa5", fontname="Helvetica",'
+             ' fontsize=11];', '  edge [color="#8a9bb5", fontname="Helvetica", fontsize=9];']
+    lines.append(f'  L0 [label={_q(f"inputs: {sizes[0]} units, {spec.n_samples} samples")}];')
+    for l, layer in enumerate(spec.layers, start=1):
+        bias = {"unit": ", a bias per unit", "shared": ", one shared bias", "none": ""}[layer.bias_mode]
+        lines.append(f'  L{l} [label={_q(f"layer {l}: {layer.units} units, {layer.activation}{bias}")}];')
+        lines.append(f'  L{l - 1} -> L{l} [label={_q(f"W({l}): {sizes[l - 1]} x {sizes[l]}")}];')
+    lines.append("}")
+    return "\n".join(lines)
+
+
 def dot(sol: Solution, digits: int = 4, gradients: bool = True) -> str:
     """DOT for the solution's network: values of sample 1 in the units, weights (and gradients) on the edges."""
     spec, names, p = sol.spec, sol.notation, sol.run
     sizes = spec.sizes
+    if sol.summarised or max(sizes) > MAX_UNITS_DRAWN:
+        return summary_dot(sol)
     lines = ["digraph network {", "  rankdir=LR; splines=line; nodesep=0.35; ranksep=1.4;",
              '  node [shape=box, style="rounded,filled", fillcolor="#eef4fb", color="#4a6fa5", fontname="Helvetica",'
              ' fontsize=11];', '  edge [color="#8a9bb5", fontname="Helvetica", fontsize=9, arrowsize=0.6];']

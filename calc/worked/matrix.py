@@ -34,7 +34,10 @@ def matrix_steps(b) -> list[RawStep]:
     def add(sid, label, tex, formula, numbers, value, deps, entries, layer, mats):
         """numbers: a function of M(k) -> the marker of mats[k]; the step's own value is mats[-1]."""
         marks = [mat(sid, k) for k in range(len(mats))]
-        out.append(RawStep(sid, "matrix", "matrix", json_safe(value), deps, label, tex, formula, numbers(marks),
+        # the summarised view of a large network keeps its matrices as arrays (a nested list of a 5,000 x 256
+        # matrix costs hundreds of MB); the step view's small matrices stay nested lists
+        value = json_safe(value) if b.scalar else np.asarray(value, dtype=np.float64)
+        out.append(RawStep(sid, "matrix", "matrix", value, deps, label, tex, formula, numbers(marks),
                            own(sid), {"entries": entries}, "", None, layer, None, tuple(mats)))
 
     def transpose(g):

@@ -78,6 +78,14 @@ def has_markers(text: str) -> bool:
     return M in text
 
 
+MAX_SHOWN = 8       # rows or columns of a matrix printed in full; beyond: the first 4 and last 2 around dots
+
+
+def _shown(n: int) -> list[int | None]:
+    """Indices printed of n rows (or columns), None where the dots go."""
+    return list(range(n)) if n <= MAX_SHOWN else [0, 1, 2, 3, None, n - 2, n - 1]
+
+
 class Renderer:
     """Prints templates for one view: a notation (calc.worked.notation.Notation), `digits` significant digits,
     and a value source `values(id) -> text | None` (None: float64 values, at most FLOAT_DIGITS digits)."""
@@ -118,14 +126,22 @@ class Renderer:
         return t
 
     def matrix(self, m) -> str:
-        """A LaTeX bmatrix of (array, grid of step ids | None), each entry at the view's digits."""
+        """A LaTeX bmatrix of (array, grid of step ids | None), each entry at the view's digits; a matrix with more
+        than MAX_SHOWN rows or columns shows its first and last ones around dots."""
         arr, grid = m
+        a = np.atleast_2d(np.asarray(arr, dtype=float))
+        r_idx, c_idx = _shown(a.shape[0]), _shown(a.shape[1])
         if grid is not None and self.values is not None:
-            rows = [[self.entry(sid) for sid in row] for row in grid]
+            rows = [[None if i is None or j is None else self.entry(grid[i][j]) for j in c_idx] for i in r_idx]
         else:
-            a = np.atleast_2d(np.asarray(arr, dtype=float))
-            rows = [[self.number(x) for x in r] for r in a.tolist()]
-        return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(r) for r in rows) + r" \end{bmatrix}"
+            rows = [[None if i is None or j is None else self.number(a[i, j]) for j in c_idx] for i in r_idx]
+        lines = []
+        for i, r in zip(r_idx, rows):
+            if i is None:
+                lines.append(" & ".join(r"\vdots" if j is not None else r"\ddots" for j in c_idx))
+            else:
+                lines.append(" & ".join(r"\cdots" if x is None else x for x in r))
+        return r"\begin{bmatrix} " + r" \\ ".join(lines) + r" \end{bmatrix}"
 
     # ---- templates -------------------------------------------------------------------------------------
     def fill(self, template: str) -> str:

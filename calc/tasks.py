@@ -1,4 +1,4 @@
-"""The jobs a worker runs: module-level functions of the problem's canonical JSON (picklable in, picklable out)."""
+"""The jobs a worker of calc.jobs runs (the app's heavy computations): module-level functions of the problem's canonical JSON (picklable in, picklable out)."""
 from __future__ import annotations
 
 from calc.problem.spec import parse_json_text, spec_from_dict
