@@ -64,18 +64,20 @@ def tree(pid: int) -> list[int]:
     return out
 
 
-def usage(pid: int) -> tuple[dict[int, float], float, int]:
-    """({pid: CPU seconds}, resident MB, processes) of pid and its descendants."""
+def usage(pid: int) -> tuple[dict[int, float], float, int, float]:
+    """({pid: CPU seconds}, resident MB of all, processes, resident MB of the server process alone)."""
     cpu: dict[int, float] = {}
-    rss = 0.0
+    rss = own = 0.0
     for p in tree(pid):
         try:
             f = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
             cpu[p] = (int(f[11]) + int(f[12])) / TICK
-            rss += int(open(f"/proc/{p}/statm").read().split()[1]) * PAGE / 1e6
+            mb = int(open(f"/proc/{p}/statm").read().split()[1]) * PAGE / 1e6
+            rss += mb
+            own += mb if p == pid else 0.0
         except (OSError, IndexError, ValueError):
             continue
-    return cpu, rss, len(cpu)
+    return cpu, rss, len(cpu), own
 
 
 def spent(before: dict[int, float], after: dict[int, float]) -> float:
@@ -114,19 +116,20 @@ async def visit(port: int, token: str, stay: float) -> tuple[float | None, bool]
 async def scenario(port: int, pid: int, token: str, stay: float, after: float) -> dict:
     mazur = share.encode(load_preset("mazur"))
     await visit(port, mazur, 60)                    # warm: the first page of a fresh process
-    cpu0, rss0, _ = usage(pid)
+    cpu0, rss0, _, own0 = usage(pid)
     heavy = asyncio.create_task(visit(port, token, stay))
     await asyncio.sleep(min(1.0, stay / 2))
     other, _ = await visit(port, mazur, 60)         # another user's page while the heavy one works
     done, refused = await heavy
     t_close = time.perf_counter()
-    cpu1, _, _ = usage(pid)
+    cpu1, _, _, _ = usage(pid)
     await asyncio.sleep(after)
-    cpu2, rss2, procs = usage(pid)
+    cpu2, rss2, procs, own2 = usage(pid)
     return {"heavy finished (s)": "left first" if done is None else f"{done:.1f}",
             "heavy refused": refused, "other user's page (s)": other,
             "CPU s during the visit": spent(cpu0, cpu1), f"CPU % in the {after:g} s after": 100 * spent(cpu1, cpu2) / after,
-            "RSS MB before": rss0, f"RSS MB {after:g} s after": rss2, "processes after": procs,
+            "server RSS MB before": own0, f"server RSS MB {after:g} s after": own2,
+            f"all processes RSS MB {after:g} s after": rss2, "processes after": procs,
             "closed at": t_close}
 
 
@@ -136,14 +139,15 @@ def main() -> None:
     ap.add_argument("--after", type=float, default=15.0)
     a = ap.parse_args()
     rows = []
-    for name, token in (("baseline: Mazur's link", share.encode(load_preset("mazur"))),
-                        ("heavy link: 2-256-256-2, 5,000 samples", heavy_token())):
+    for name, token, stay in (("baseline: Mazur's link", share.encode(load_preset("mazur")), a.stay),
+                              ("heavy link: 2-256-256-2, 5,000 samples, stays", heavy_token(), a.stay),
+                              ("heavy link, leaves after 1 s (job cancelled)", heavy_token(), 1.0)):
         port = H.free_port()
         log = Path(tempfile.mkdtemp()) / "server.log"
         proc = H.start_streamlit(ROOT / "streamlit_app.py", port, log)
         try:
             H.wait_healthy(proc, port, 90)
-            r = asyncio.run(scenario(port, proc.pid, token, a.stay, a.after))
+            r = asyncio.run(scenario(port, proc.pid, token, stay, a.after))
             rows.append((name, r))
         finally:
             H.stop(proc)

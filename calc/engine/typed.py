@@ -55,8 +55,8 @@ def _const(A, text, value):
     q = exact_text(text, value)
     if isinstance(q, Fraction):
         return A.const(q)
-    import mpmath
-    return A.const(mpmath.mpf(str(q.evalf(80))))  # an irrational given: to 80 digits
+    from calc.parse.enclose import mpf_value
+    return A.const(mpf_value(q, 80))               # an irrational given: 80 sure digits
 
 
 def leaves(spec: Spec, A=FLOAT) -> Leaves:
