@@ -62,11 +62,8 @@ def test_write_atomic_keeps_mode_and_replaces_whole(tmp_path):
 
 
 def test_a_job_over_budget_is_refused(tmp_path):
-    units, n = 256, 5000
-    d = {"inputs": [[0.1, 0.2]] * n, "targets": [[0.5, 0.5]] * n, "learning_rate": 0.5, "loss": "half_sse",
-         "layers": [{"weights": [[0.01] * units] * 2, "activation": "sigmoid"},
-                    {"weights": [[0.01] * units] * units, "activation": "sigmoid"},
-                    {"weights": [[0.01, 0.02]] * units, "activation": "sigmoid"}]}
+    from tests.e2e.helpers import heavy_problem
+    d = heavy_problem()
     p = tmp_path / "heavy.json"
     p.write_text(json.dumps(d))
     r = cli("train", str(p), "--steps", "100000")

@@ -191,3 +191,13 @@ def mazur_update(x, t, w1, b1, w2, b2, eta) -> tuple[np.ndarray, np.ndarray]:
     d_o = (o - t) * o * (1 - o)            # dE/dnet_o
     d_h = (w2 @ d_o) * h * (1 - h)         # dE/dnet_h, through the old output weights
     return w1 - eta * np.outer(x, d_h), w2 - eta * np.outer(h, d_o)
+
+
+# ---- a heavy problem (issue 12): 2-256-256-2 with 5,000 samples, a 1.8 KB share link -----------------------------
+def heavy_problem(units: int = 256, samples: int = 5000) -> dict:
+    """The problem dict of the heavy link the robustness issue replayed (repeated rows compress well)."""
+    return {"inputs": [[0.1, 0.2]] * samples, "targets": [[0.5, 0.5]] * samples, "learning_rate": 0.5,
+            "loss": "half_sse",
+            "layers": [{"weights": [[0.01] * units] * 2, "activation": "sigmoid"},
+                       {"weights": [[0.01] * units] * units, "activation": "sigmoid"},
+                       {"weights": [[0.01, 0.02]] * units, "activation": "sigmoid"}]}

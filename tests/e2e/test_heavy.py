@@ -10,12 +10,7 @@ from calc.problem.spec import spec_from_dict
 
 
 def heavy_link() -> str:
-    units, n = 256, 5000
-    d = {"inputs": [[0.1, 0.2]] * n, "targets": [[0.5, 0.5]] * n, "learning_rate": 0.5, "loss": "half_sse",
-         "layers": [{"weights": [[0.01] * units] * 2, "activation": "sigmoid"},
-                    {"weights": [[0.01] * units] * units, "activation": "sigmoid"},
-                    {"weights": [[0.01, 0.02]] * units, "activation": "sigmoid"}]}
-    return share.encode(spec_from_dict(d))
+    return share.encode(spec_from_dict(H.heavy_problem()))
 
 
 def test_a_heavy_link_does_not_stall_another_session(browser, app_url):
