@@ -43,3 +43,20 @@ def documents(spec_json: str, notation: str | None, digits: int, opts) -> dict[s
     from calc.export import FORMATS, export
     sol = solve(spec_json, notation, min(digits, 17))
     return {fmt: export(sol, fmt, opts) for fmt in FORMATS}
+
+
+def fit(table, opts, source: str) -> dict:
+    """Train a classifier on a table (calc.data.table.Table) with calc.train.fit.FitOptions: the report dict of
+    `python -m calc fit --format json`."""
+    from calc.train.fit import fit as _fit
+    return _fit(table, opts, source)
+
+
+def fit_update(table, opts, source: str, k: int) -> str:
+    """The problem of update k of that run (its mini-batch, the parameters after k - 1 updates) as canonical JSON
+    (what the pages solve: pages.common.canonical)."""
+    import json
+
+    from calc.train.fit import prepare, update_spec
+    spec = update_spec(prepare(table, opts, source), k)
+    return json.dumps(spec.to_dict(), sort_keys=True, ensure_ascii=False)

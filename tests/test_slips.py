@@ -31,6 +31,12 @@ def _nets() -> dict:
         "loss": "bce", "reduction": "sum", "learning_rate": 0.2, "update_biases": True})
     for p in ("dog_breed", "three_layer_softmax", "classifier_4_5_3"):
         out[p] = load_preset(p)
+    adam = ("adam", ("beta1", 0.9), ("beta2", 0.999), ("eps", 1e-8))
+    for name in ("mazur_bias", "sig_3_2_2"):       # issue 16: optimizers and L2
+        base = out[name]
+        out[f"{name}_adam"] = dataclasses.replace(base, optimizer=adam)
+        out[f"{name}_l2"] = dataclasses.replace(base, l2=(0.05, True, False))
+        out[f"{name}_l2full"] = dataclasses.replace(base, l2=(0.1, False, True))
     return out
 
 

@@ -25,6 +25,7 @@ from calc.engine.numeric import run
 from calc.engine.typed import leaves
 from calc.maths.arith import FLOAT, Exact, Hand, Rounding
 from calc.maths.functions import ACTIVATIONS, LOSSES
+from calc.maths.optimizers import OPTIMIZERS
 from calc.problem.spec import Spec
 from calc.worked import ids
 from calc.worked import notation as nt
@@ -50,6 +51,9 @@ CATALOGUE: dict[str, str] = {
     "eta_missing": "the learning rate missing",
     "eta_twice": "the learning rate applied twice",
     "softmax_linear": "softmax computed as z / sum(z) (no exponentials)",
+    "adam_no_correction": "Adam's bias correction forgotten (m and v used for m-hat and v-hat)",
+    "l2_half_kept": "the 1/2 of (lambda/2) sum w^2 kept in the gradient (lambda/2 w instead of lambda w)",
+    "l2_two_missing": "the 2 of lambda sum w^2 missing in the gradient (lambda w instead of 2 lambda w)",
     "softmax_diagonal": "only the diagonal of the softmax Jacobian used in the backward pass",
     "bce_on_softmax": "binary cross-entropy applied to softmax outputs",
     "rounding": "intermediates rounded or truncated to k decimals (not a mistake)",
@@ -108,6 +112,11 @@ def method(spec: Spec, sw: dict, pin_tap=None) -> Method:
         lo = losses[spec.loss]
         losses[spec.loss] = _with(lo, term=lambda A, t, o, logs, m, lf, f=lo.term: f(A, t, o, logs, m, lf) * ts,
                                   dout=lambda A, t, o, m, lf, f=lo.dout: f(A, t, o, m, lf) * ds)
+    opts = dict(OPTIMIZERS)
+    if sw.get("adam_no_correction"):      # as if t were infinite: 1 - beta^t = 1, m-hat = m, v-hat = v
+        opts["adam"] = _with(opts["adam"], step=lambda A, p, g, s, hp, eta, t, f=opts["adam"].step:
+                             f(A, p, g, s, hp, eta, 10**6))
+    l2_scale = sw.get("l2_grad_scale")
     seen: dict = {}
     no_bias = not sw.get("bias_in_net", True)
     added = sw.get("update_sign", 1.0) < 0
@@ -119,6 +128,8 @@ def method(spec: Spec, sw: dict, pin_tap=None) -> Method:
             arr = arr - layer.biases
         elif name == "delta":
             seen[k] = arr
+        elif name == "gw" and l2_scale is not None:    # the L2 term of the gradient scaled (a 2 or a 1/2 slip)
+            arr = arr - (1 - l2_scale) * spec.l2_coef * layer.weights
         elif name == "gb" and unit is not None and layer.bias_mode == "shared":
             d = seen[k]
             arr = np.array([d[:, min(unit, layer.units - 1)].sum()], dtype=d.dtype)
@@ -130,7 +141,7 @@ def method(spec: Spec, sw: dict, pin_tap=None) -> Method:
 
     # a slip is worked by the chain rule (so a student's dE/dout carries into delta); the correct method and a
     # hand calculation use the closed form where the worked solution does (delta = out - target)
-    return Method(acts, losses, tap, logs_from_outputs=True, chain_delta=bool(sw))
+    return Method(acts, losses, opts, tap, logs_from_outputs=True, chain_delta=bool(sw))
 
 
 EXACT = Candidate((), "the correct method")
@@ -210,6 +221,10 @@ def candidates(spec: Spec, notation: str | None = None) -> list[Candidate]:
         if 2 * eta != 1.0:  # (2 eta = 1 is the same as eta missing)
             add("eta_twice", changes={"learning_rate": 2 * eta},
                 text=f"the learning rate applied twice (2 eta = {2 * eta:g})")
+    if spec.optimizer[0] == "adam":
+        add("adam_no_correction", {"adam_no_correction": True})
+    if spec.l2 is not None:
+        add("l2_half_kept" if spec.l2[1] else "l2_two_missing", {"l2_grad_scale": 0.5})
     if "softmax" in acts:
         add("softmax_linear", {"softmax_linear": True})
         add("softmax_diagonal", {"softmax_diagonal": True})

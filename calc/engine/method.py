@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from calc.maths.functions import ACTIVATIONS, LOSSES
+from calc.maths.optimizers import OPTIMIZERS
 
 Tap = Callable[[str, int, object], object]
 
@@ -24,6 +25,7 @@ Tap = Callable[[str, int, object], object]
 class Method:
     activations: Mapping = field(default_factory=lambda: ACTIVATIONS)
     losses: Mapping = field(default_factory=lambda: LOSSES)
+    optimizers: Mapping = field(default_factory=lambda: OPTIMIZERS)
     tap: Tap | None = None
     logs_from_outputs: bool = False
     chain_delta: bool = False

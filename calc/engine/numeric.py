@@ -24,6 +24,7 @@ from calc.engine.method import CORRECT, Method
 from calc.engine.typed import kink_warnings, leaves, snap_kinks
 from calc.maths.arith import FLOAT
 from calc.maths.functions import fused_delta, output_logs, softmax_jacobian, softmax_vjp
+from calc.maths.optimizers import OPTIMIZERS
 from calc.problem.model import Problem, Spec, SpecError
 
 Hook = Callable[[np.ndarray], np.ndarray]
@@ -55,6 +56,11 @@ class Pass:
     new_b: list[np.ndarray | None]
     loss_after: object
     A: object = FLOAT
+    l2_w: list | None = None        # per layer: the L2 term of dE/dW (coef * W), inside grad_w
+    l2_b: list | None = None        # per layer: the L2 term of dE/db (biases under "biases": true)
+    opt_w: list | None = None       # per layer: the optimizer's intermediates for W, {name: array}
+    opt_b: list | None = None       # per layer: the same for b
+    opt_state: object = None        # the state after this update (OptState), for the next one
 
     @property
     def loss(self):
@@ -112,11 +118,33 @@ def forward(spec: Spec, weights=None, biases=None, x=None, t=None, hook: Hook | 
         total = sample_loss.sum()
         if spec.reduction == "mean":
             total = total / spec.n_samples
+        if spec.l2 is not None:
+            total = total + penalty(spec, weights, biases, A)
         if A is FLOAT:
             total = float(total)
     if check and A is FLOAT and not np.isfinite(total):
         raise SpecError([Problem("loss", "the loss overflows float64: scale the inputs or weights down")])
     return Forward(nets, outs, terms, sample_loss, total, kinks)
+
+
+@dataclass
+class OptState:
+    """An optimizer's state between updates: t updates done; per state name, arrays per layer for W and b."""
+    t: int
+    w: dict
+    b: dict
+
+
+def penalty(spec: Spec, weights, biases, A=FLOAT):
+    """The L2 term: lambda/2 sum w^2 (half) or lambda sum w^2, over the weights (and the biases when asked)."""
+    lam = leaves(spec, A).l2
+    total = A.const(0)
+    arrays = list(weights) + ([b for b in biases if b is not None] if spec.l2[2] else [])
+    for k, arr in enumerate(arrays):
+        if k >= len(weights) and spec.layers[k - len(weights)].bias_mode == "shared":
+            arr = arr[:1]                       # one shared bias counts once
+        total = total + (arr * arr).sum()
+    return lam * total / 2 if spec.l2[1] else lam * total
 
 
 def _guard_logs(A, terms):
@@ -188,22 +216,51 @@ def backward(spec: Spec, fwd: Forward, hook: Hook | None = None, method: Method 
     new_w: list = [None] * L
     new_b: list = [None] * L
     eta = g.eta
+    opt = m.optimizers[spec.optimizer[0]]
+    state = spec.opt_state
+    t_now = 1 if state is None else state.t + 1
+    hp = g.hp or {}
+    coef = None if spec.l2 is None else (g.l2 if spec.l2[1] else 2 * g.l2)
+    l2_w, l2_b, opt_w, opt_b = [None] * L, [None] * L, [None] * L, [None] * L
+    new_state = OptState(t_now, {s: [None] * L for s in opt.state}, {s: [None] * L for s in opt.state})
+
+    def prior(kind, name, k, like):
+        got = None if state is None else getattr(state, kind)[name][k]
+        return like * 0 if got is None else got
+
+    def update(kind, k, p, gr, slot_w):
+        s = {name: prior(kind, name, k, p) for name in opt.state}
+        new, inter = opt.step(A, p, gr, s, hp, eta, t_now)
+        for name in opt.state:
+            getattr(new_state, kind)[name][k] = inter[name]
+        slot_w[k] = inter
+        return new
+
     dE_dout[-1], dout_dnet[-1], deltas[-1], jacs[-1], fused = output_delta(spec, fwd, g.targets, h, m, A)
     with _errstate():
         for k in range(L - 1, -1, -1):
             layer = spec.layers[k]
             a_prev = g.inputs if k == 0 else fwd.outs[k - 1]
-            grad_w[k] = m.see("gw", k, h(a_prev.T @ deltas[k]))
+            gw = a_prev.T @ deltas[k]
+            if coef is not None:
+                l2_w[k] = coef * g.weights[k]
+                gw = gw + l2_w[k]
+            grad_w[k] = m.see("gw", k, h(gw))
             if layer.bias_mode == "unit":
-                grad_b[k] = m.see("gb", k, h(deltas[k].sum(axis=0)))
+                gb = deltas[k].sum(axis=0)
             elif layer.bias_mode == "shared":
-                grad_b[k] = m.see("gb", k, h(np.array([deltas[k].sum()], dtype=deltas[k].dtype)))
-            new_w[k] = m.see("nw", k, h(g.weights[k] - eta * grad_w[k]))
+                gb = np.array([deltas[k].sum()], dtype=deltas[k].dtype)
+            if layer.bias_mode != "none":
+                if coef is not None and spec.l2[2]:
+                    l2_b[k] = coef * (g.biases[k] if layer.bias_mode == "unit" else g.biases[k][:1])
+                    gb = gb + l2_b[k]
+                grad_b[k] = m.see("gb", k, h(gb))
+            new_w[k] = m.see("nw", k, h(update("w", k, g.weights[k], grad_w[k], opt_w)))
             if g.biases[k] is None:
                 new_b[k] = None
             elif spec.update_biases:
                 step = grad_b[k] if layer.bias_mode == "unit" else np.repeat(grad_b[k], layer.units)
-                new_b[k] = m.see("nb", k, h(g.biases[k] - eta * step))
+                new_b[k] = m.see("nb", k, h(update("b", k, g.biases[k], step, opt_b)))
             else:
                 new_b[k] = m.see("nb", k, g.biases[k].copy())
             if k == 0:
@@ -226,7 +283,8 @@ def backward(spec: Spec, fwd: Forward, hook: Hook | None = None, method: Method 
                 deltas[k - 1] = m.see("delta", k - 1, h(dE_dout[k - 1] * dout_dnet[k - 1]))
     after = forward(spec, new_w, new_b, g.inputs, g.targets, hook=hook if A is not FLOAT else None, check=False,
                     method=m.quiet(), A=A)
-    return Pass(spec, fwd, dE_dout, dout_dnet, jacs, deltas, fused, back_w, grad_w, grad_b, new_w, new_b, after.loss, A)
+    return Pass(spec, fwd, dE_dout, dout_dnet, jacs, deltas, fused, back_w, grad_w, grad_b, new_w, new_b, after.loss, A,
+                l2_w, l2_b, opt_w, opt_b, new_state)
 
 
 def run(spec: Spec, hook: Hook | None = None, method: Method = CORRECT, A=FLOAT) -> Pass:

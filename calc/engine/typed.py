@@ -31,6 +31,8 @@ class Leaves:
     biases: list
     eta: Any
     alphas: list
+    l2: Any = None                  # the L2 coefficient lambda (None: no L2 term)
+    hp: dict | None = None          # the optimizer's parameters (momentum, beta1, ...)
 
 
 def exact_text(text: str | None, value: float) -> Any:
@@ -68,7 +70,8 @@ def leaves(spec: Spec, A=FLOAT) -> Leaves:
     if A is FLOAT:
         out = Leaves(spec.inputs, spec.targets, [layer.weights for layer in spec.layers],
                      [layer.biases for layer in spec.layers], spec.learning_rate,
-                     [layer.alpha for layer in spec.layers])
+                     [layer.alpha for layer in spec.layers], None if spec.l2 is None else spec.l2[0],
+                     dict(spec.optimizer[1:]))
     else:
         out = _typed(spec, A)
     if len(_CACHE) > 256:
@@ -99,7 +102,9 @@ def _typed(spec: Spec, A) -> Leaves:
                                dtype=object))
         als.append(_const(A, tx.get(f"alpha.l{l}"), layer.alpha))
     return Leaves(grid("x", spec.inputs), grid("t", spec.targets), ws, bs,
-                  _const(A, tx.get("eta"), spec.learning_rate), als)
+                  _const(A, tx.get("eta"), spec.learning_rate), als,
+                  None if spec.l2 is None else _const(A, tx.get("l2.lambda"), spec.l2[0]),
+                  {k: _const(A, tx.get(f"opt.{k}"), v) for k, v in spec.optimizer[1:]})
 
 
 def snap_kinks(spec: Spec, k: int, z: np.ndarray, a: np.ndarray, w: np.ndarray, b) -> tuple[np.ndarray, list]:

@@ -62,6 +62,9 @@ class Float:
     def atan(self, x):
         return np.arctan(x)
 
+    def sqrt(self, x):
+        return np.sqrt(x)
+
     def pos(self, x):
         return x > 0
 
@@ -262,6 +265,14 @@ class Exact(_Objects):
     def atan(self, x):
         return self._fn(self.ctx.atan, x, lambda q: 0 if q == 0 else None)
 
+    def sqrt(self, x):
+        def rational_root(q):
+            if q < 0:
+                return None
+            a, b = _isqrt_exact(q.numerator), _isqrt_exact(q.denominator)
+            return None if a is None or b is None else Fraction(a, b)
+        return self._fn(self.ctx.sqrt, x, rational_root)
+
     def _ln10(self):
         return X(None, self.ctx.log(10), self.ctx)
 
@@ -439,11 +450,21 @@ class Hand(_Objects):
     def atan(self, x):
         return self._fn(self.mp.atan, x)
 
+    def sqrt(self, x):
+        return self._fn(self.mp.sqrt, x)
+
     def _ln10(self):
         return self.const(Decimal(mpmath.nstr(self.mp.log(10), 40)))
 
 
 FLOAT = Float()
+
+
+def _isqrt_exact(n: int) -> int | None:
+    """The integer square root of n when n is a perfect square, else None."""
+    import math as _m
+    r = _m.isqrt(n)
+    return r if r * r == n else None
 
 
 def to_float(a) -> np.ndarray:
@@ -624,6 +645,9 @@ class Sym(_Objects):
 
     def atan(self, x):
         return self._fn(self.sp.atan, x)
+
+    def sqrt(self, x):
+        return self._fn(lambda e: self.sp.sqrt(e, evaluate=not self.formula), x)
 
     def pos(self, x):
         return _map(lambda v: self.const(v) > 0, x)

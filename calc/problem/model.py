@@ -25,7 +25,11 @@ PROBABILITY_OUTPUTS = tuple(a.name for a in _functions.ACTIVATIONS.values() if a
 DEFAULT_ALPHA = {a.name: a.alpha for a in _functions.ACTIVATIONS.values() if a.alpha is not None}
 
 TOP_KEYS = ("name", "inputs", "targets", "layers", "loss", "log_base", "reduction", "learning_rate",
-            "update_biases", "update_order", "published")
+            "update_biases", "update_order", "published", "l2", "optimizer")
+# optimizers with PyTorch's definitions and defaults (torch.optim.SGD with dampening 0, RMSprop, Adam)
+OPTIMIZERS = {"sgd": {}, "momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9},
+              "rmsprop": {"alpha": 0.99, "eps": 1e-8}, "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}}
+L2_KEYS = ("lambda", "half", "biases")
 LAYER_KEYS = ("weights", "biases", "activation", "alpha")
 # Extra keys this project writes itself (allowed silently).
 EXTRA_KEYS = ("notation", "source", "notes", "published_notes")
@@ -86,6 +90,19 @@ class Spec:
     warnings: tuple[Problem, ...] = ()
     single_sample: bool = True     # inputs were written as a flat list
     extra: dict[str, Any] = field(default_factory=dict)   # extra keys kept for round trips
+    l2: tuple | None = None        # (lambda, half, biases): E gains lambda/2 sum w^2 (half) or lambda sum w^2
+    optimizer: tuple = ("sgd",)    # (name, (param, value), ...) with every parameter, PyTorch's defaults filled in
+    opt_state: Any = None          # the optimizer's state before this update (training carries it); None: zeros, t=1
+
+    @property
+    def l2_coef(self) -> float:
+        """d(penalty)/dw = coef * w: lambda with the 1/2, 2 lambda without."""
+        return 0.0 if self.l2 is None else (self.l2[0] if self.l2[1] else 2.0 * self.l2[0])
+
+    @property
+    def opt(self) -> dict:
+        """The optimizer as {"name": ..., parameter: value}."""
+        return {"name": self.optimizer[0], **dict(self.optimizer[1:])}
 
     @property
     def n_samples(self) -> int:
@@ -141,6 +158,11 @@ class Spec:
             out["log_base"] = "e" if self.log_base == "e" else 10
         out.update({"reduction": self.reduction, "learning_rate": num("eta", self.learning_rate),
                     "update_biases": self.update_biases, "update_order": self.update_order})
+        if self.l2 is not None:
+            out["l2"] = {"lambda": num("l2.lambda", self.l2[0]), "half": self.l2[1], "biases": self.l2[2]}
+        if self.optimizer[0] != "sgd":
+            out["optimizer"] = {"name": self.optimizer[0],
+                                **{k: num(f"opt.{k}", v) for k, v in self.optimizer[1:]}}
         if self.published:
             out["published"] = dict(self.published)
         out.update(self.extra)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from calc.problem.model import (ACTIVATIONS, DEFAULT_ALPHA, EXTRA_KEYS, LAYER_KEYS, LOSSES,  # noqa: F401
+from calc.problem.model import (L2_KEYS, OPTIMIZERS, ACTIVATIONS, DEFAULT_ALPHA, EXTRA_KEYS, LAYER_KEYS, LOSSES,  # noqa: F401
                                 MAX_LAYERS, MAX_SAMPLES, MAX_UNITS, MAX_UPLOAD_BYTES, PROBABILITY_OUTPUTS, TOP_KEYS,
                                 Layer, Problem, Spec, SpecError, parse_json_text)
 from calc.problem.validate import validate

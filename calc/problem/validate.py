@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from calc.parse.text import MAX_DIGITS, ParseError, check_digits, parse_number, underflow_note
-from calc.problem.model import (ACTIVATIONS, DEFAULT_ALPHA, EXTRA_KEYS, LAYER_KEYS, LOSSES, MAX_LAYERS, MAX_SAMPLES,
+from calc.problem.model import (L2_KEYS, OPTIMIZERS, ACTIVATIONS, DEFAULT_ALPHA, EXTRA_KEYS, LAYER_KEYS, LOSSES, MAX_LAYERS, MAX_SAMPLES,
                        MAX_UNITS, PROBABILITY_OUTPUTS, TOP_KEYS, Layer, Problem, Spec, SpecError, _JsonNum)
 
 
@@ -259,13 +259,77 @@ def _validate(d: Any) -> Spec:
         elif loss in ("bce", "cce"):
             _check_probability_loss(c, loss, layers[-1], len(layers) - 1, t)
 
+    l2 = _l2(c, d.get("l2"))
+    optimizer = _optimizer(c, d.get("optimizer"))
     if c.errors:
         raise SpecError(c.errors)
     extra = {k: d[k] for k in EXTRA_KEYS if k in d}
     return Spec(name=name, inputs=x, targets=t, layers=tuple(layers), loss=loss, log_base=log_base,
                 reduction=reduction, learning_rate=eta, update_biases=ub, update_order=order,
                 published=published, texts=c.texts, warnings=tuple(c.warnings), single_sample=single and single_t,
-                extra=extra)
+                extra=extra, l2=l2, optimizer=optimizer)
+
+
+def _flag(c: _Collector, v: Any, where: str, default: bool) -> bool:
+    if v is None:
+        return default
+    if not isinstance(v, bool):
+        c.err(where, f"must be true or false, got {json.dumps(str(v) if isinstance(v, _JsonNum) else v)}")
+        return default
+    return v
+
+
+def _l2(c: _Collector, v: Any) -> tuple | None:
+    """"l2": {"lambda": 0.05, "half": true, "biases": false} -> (lambda, half, biases), or None."""
+    if v is None:
+        return None
+    if not isinstance(v, dict):
+        c.err("l2", f"expected an object {{\"lambda\": 0.05, \"half\": true, \"biases\": false}}, got {_kind(v)}")
+        return None
+    for k in v:
+        if k not in L2_KEYS:
+            c.err(f"l2.{k}", f"unknown key{_did_you_mean(k, L2_KEYS)}")
+    if "lambda" not in v:
+        c.err("l2.lambda", "is missing")
+        return None
+    lam = c.number(v["lambda"], "l2.lambda", "l2.lambda")
+    if lam is not None and lam < 0:
+        c.err("l2.lambda", f"must be >= 0, got {c.texts['l2.lambda']}")
+    return None if lam is None else (lam, _flag(c, v.get("half"), "l2.half", True),
+                                     _flag(c, v.get("biases"), "l2.biases", False))
+
+
+def _optimizer(c: _Collector, v: Any) -> tuple:
+    """"optimizer": {"name": "adam", "beta1": 0.9, ...} -> ("adam", ("beta1", 0.9), ...) with PyTorch's defaults."""
+    if v is None:
+        return ("sgd",)
+    if isinstance(v, str) and not isinstance(v, _JsonNum):
+        v = {"name": v}
+    if not isinstance(v, dict):
+        c.err("optimizer", f"expected an object {{\"name\": \"adam\", ...}}, got {_kind(v)}")
+        return ("sgd",)
+    name = v.get("name")
+    if name not in OPTIMIZERS:
+        c.err("optimizer.name", f"must be one of {', '.join(OPTIMIZERS)}, got {json.dumps(str(name))}"
+                                f"{_did_you_mean(str(name), tuple(OPTIMIZERS))}")
+        return ("sgd",)
+    params = dict(OPTIMIZERS[name])
+    for k, val in v.items():
+        if k == "name":
+            continue
+        if k not in params:
+            c.err(f"optimizer.{k}", f"not a parameter of {name} (it has: {', '.join(params) or 'none'})"
+                                    f"{_did_you_mean(k, tuple(params))}")
+            continue
+        x = c.number(val, f"optimizer.{k}", f"opt.{k}")
+        if x is None:
+            continue
+        if k in ("momentum", "alpha", "beta1", "beta2") and not 0 <= x < 1:
+            c.err(f"optimizer.{k}", f"must be in [0, 1), got {c.texts[f'opt.{k}']}")
+        elif k == "eps" and not x > 0:
+            c.err(f"optimizer.{k}", f"must be > 0, got {c.texts[f'opt.{k}']}")
+        params[k] = x
+    return (name,) + tuple(params.items())
 
 
 def _check_probability_loss(c: _Collector, loss: str, out: Layer, k: int, t: np.ndarray):

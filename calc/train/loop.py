@@ -96,6 +96,8 @@ def train(spec: Spec, steps: int, batch_size: int | None = None, shuffle_seed: i
     forward(spec)                   # raises SpecError if the starting point already overflows
     if engine == "auto":
         engine = choose_engine(spec, b)
+    if spec.optimizer[0] != "sgd" or spec.l2 is not None:
+        engine = "reference"            # the optimizer's state and the L2 term live in calc.engine.numeric
     if engine == "reference":
         return _reference(spec, steps, b, shuffle_seed, keep)
     from calc.train import fast as fasttrain
@@ -132,7 +134,7 @@ def _reference(spec: Spec, steps: int, b: int, shuffle_seed: int | None, keep: s
             except SpecError:
                 stopped = f"step {k}: the gradient is not finite (an output saturated at exactly 0 or 1)"
                 break
-            nxt = with_params(cur, p.new_w, p.new_b)
+            nxt = dataclasses.replace(with_params(cur, p.new_w, p.new_b), opt_state=p.opt_state)
             loss = p.loss_after if sub is cur else forward(nxt, check=False).loss
         finite = (np.isfinite(loss) and all(np.all(np.isfinite(w)) for w in p.new_w)
                   and all(np.all(np.isfinite(x)) for x in p.new_b if x is not None))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from calc.maths.functions import ACTIVATIONS
 from calc.maths.functions import LOSSES
 from calc.worked import ids
+from calc.worked.template import const
 from calc.worked.steps import fmt
 
 
@@ -168,19 +169,90 @@ class BackwardSteps:
             value = p.deltas[l - 1][s - 1, j - 1] * self.vals[a_id]
             if n == 1:
                 value = p.grad_w[l - 1][i - 1, j - 1]
-                self.add(ids.gw(l, i, j), N.dE_dw(l, i, j), f, sub, value, deps, "backward", "mul", l=l)
+                l2 = self.l2_step(l, i, j, ids.w(l, i, j))
+                if l2:                      # the L2 term beside the chain-rule product
+                    self.add(ids.gw(l, i, j), N.dE_dw(l, i, j), f"{f} + {self.sym(l2)}", f"{sub} + {self.num(l2)}",
+                             value, deps + [l2], "backward", "muladd", l=l)
+                else:
+                    self.add(ids.gw(l, i, j), N.dE_dw(l, i, j), f, sub, value, deps, "backward", "mul", l=l)
             else:
                 sid = ids.gw(l, i, j, s)
                 self.add(sid, N.dE_dw(l, i, j, s), f, sub, value, deps, "backward", "mul", s=s, l=l)
                 per_sample.append(sid)
         if n > 1:
-            self.add(ids.gw(l, i, j), N.dE_dw(l, i, j), " + ".join(self.sym(x) for x in per_sample),
-                     " + ".join(self.num(x) for x in per_sample), p.grad_w[l - 1][i - 1, j - 1], per_sample,
+            l2 = self.l2_step(l, i, j, ids.w(l, i, j))
+            terms = per_sample + ([l2] if l2 else [])
+            self.add(ids.gw(l, i, j), N.dE_dw(l, i, j), " + ".join(self.sym(x) for x in terms),
+                     " + ".join(self.num(x) for x in terms), p.grad_w[l - 1][i - 1, j - 1], terms,
                      "backward", "sum", l=l)
         self.update_step(ids.nw(l, i, j), N.w_new(l, i, j), ids.w(l, i, j), ids.gw(l, i, j),
                          p.new_w[l - 1][i - 1, j - 1], l, True)
 
+    def look(self, sid: str):
+        """A step's value read off the pass (for the steps the builder does not compute itself)."""
+        if not hasattr(self, "_look"):
+            from calc.worked.lookup import Lookup
+            self._look = Lookup(self.spec, self.p)
+        return self._look.value(sid)
+
+    def l2_step(self, l: int, i: int | None, j: int | None, param: str) -> str | None:
+        """The L2 term of dE/dparam: lambda * param (with the 1/2) or 2 lambda * param; None without L2."""
+        spec = self.spec
+        if spec.l2 is None or (i is None and not spec.l2[2]):
+            return None
+        sid = ids.l2g(l, i, j)
+        half = spec.l2[1]
+        f = (r"\lambda" if half else r"2 \lambda") + rf" \cdot {self.sym(param)}"
+        s = ("" if half else r"2 \cdot ") + rf"{self.num('lambda')} \cdot {self.num(param)}"
+        self.add(sid, self.N.l2g(l, i, j), f, s, self.look(sid), ["lambda", param], "backward", "scale",
+                 {"factor": 1 if half else 2}, l=l)
+        return sid
+
+    def optimizer_steps(self, l: int, i: int | None, j: int | None, old: str, grad: str) -> dict[str, str]:
+        """The optimizer's intermediates of one parameter (velocity, or m, v, m-hat, v-hat), as steps."""
+        from calc.maths.optimizers import OPTIMIZERS
+        spec = self.spec
+        opt = OPTIMIZERS[spec.optimizer[0]]
+        hp = dict(spec.optimizer[1:])
+        t = 1 if spec.opt_state is None else spec.opt_state.t + 1
+        made: dict[str, str] = {}
+        for name, tex in opt.tex.items():
+            sid = ids.opt(name, l, i, j)
+            prev = self._prior(name, l, i, j)
+            fmt = {"g": self.sym(grad), "p": self.sym(old), "prev": f"{tex_state(name)}_{{\mathrm{{prev}}}}",
+                   **{k: self.sym(v) for k, v in made.items()}}
+            sub = {"g": self.num(grad), "p": self.num(old), "prev": const(prev), **{k: self.num(v) for k, v in made.items()}}
+            f = _fill(tex, fmt).replace(r"\mu", rf"\mu").replace("^{t}", f"^{{{t}}}")
+            s = _numbers(_fill(tex, sub), hp, t)
+            self.add(sid, getattr(self.N, name)(l, i, j), f, s, self.look(sid), [old, grad, ids.ETA], "update",
+                     "optimizer", {"opt": opt.name, "what": name, "p": old, "g": grad, "t": t, "hp": hp,
+                                   "prev": {k: self._prior(k, l, i, j) for k in opt.state}}, l=l)
+            made[name] = sid
+        return made
+
+    def _prior(self, name: str, l: int, i: int | None, j: int | None) -> float:
+        st = self.spec.opt_state
+        if st is None or name not in st.w:
+            return 0.0
+        arr = (st.w if i is not None else st.b)[name][l - 1]
+        return 0.0 if arr is None else float(arr[i - 1, j - 1] if i is not None else arr[(j or 1) - 1])
+
     def update_step(self, sid, sym, old, grad, value, l, update: bool):
+        if update and self.spec.optimizer[0] != "sgd":
+            from calc.maths.optimizers import OPTIMIZERS
+            k, q = ids.parse(old)
+            made = self.optimizer_steps(l, q.get("i"), q.get("u"), old, grad)
+            opt = OPTIMIZERS[self.spec.optimizer[0]]
+            hp = dict(self.spec.optimizer[1:])
+            t = 1 if self.spec.opt_state is None else self.spec.opt_state.t + 1
+            fmt = {"p": self.sym(old), "g": self.sym(grad), **{n: self.sym(v) for n, v in made.items()}}
+            sub = {"p": self.num(old), "g": self.num(grad), **{n: self.num(v) for n, v in made.items()}}
+            s = _numbers(_fill(opt.tex_update, sub), hp, t).replace(r"\eta", self.num(ids.ETA))
+            self.add(sid, sym, _fill(opt.tex_update, fmt), s, value, [old, grad, ids.ETA] + list(made.values()),
+                     "update", "optimizer", {"opt": opt.name, "what": "update", "p": old, "g": grad, "t": t,
+                                              "hp": hp, "prev": {n: self._prior(n, l, q.get("i"), q.get("u"))
+                                                                 for n in opt.state}}, l=l)
+            return
         if not update:
             self.add(sid, sym, self.sym(old), self.num(old), value, [old], "update", "copy",
                      {"src": old}, note="fixed: update_biases is false", l=l)
@@ -198,15 +270,41 @@ class BackwardSteps:
         if layer.bias_mode == "unit":
             for j in units:
                 deltas = [ids.delta(s, l, j) for s in samples]
-                self.add(ids.gb(l, j), N.dE_db(l, j), " + ".join(rf"{self.sym(x)} \cdot 1" for x in deltas),
-                         " + ".join(rf"{self.num(x)} \cdot 1" for x in deltas), p.grad_b[l - 1][j - 1], deltas,
-                         "backward", "sum", l=l)
+                l2 = self.l2_step(l, None, j, ids.b(l, j))
+                tf = [rf"{self.sym(x)} \cdot 1" for x in deltas] + ([self.sym(l2)] if l2 else [])
+                ts = [rf"{self.num(x)} \cdot 1" for x in deltas] + ([self.num(l2)] if l2 else [])
+                self.add(ids.gb(l, j), N.dE_db(l, j), " + ".join(tf), " + ".join(ts), p.grad_b[l - 1][j - 1],
+                         deltas + ([l2] if l2 else []), "backward", "sum", l=l)
                 self.update_step(ids.nb(l, j), N.b_new(l, j), ids.b(l, j), ids.gb(l, j), p.new_b[l - 1][j - 1],
                                  l, self.spec.update_biases)
         else:
             deltas = [ids.delta(s, l, j) for s in samples for j in units]
-            self.add(ids.gb(l), N.dE_db(l, None), " + ".join(self.sym(x) for x in deltas),
-                     " + ".join(self.num(x) for x in deltas), p.grad_b[l - 1][0], deltas, "backward", "sum",
+            l2 = self.l2_step(l, None, None, ids.b(l))
+            terms = deltas + ([l2] if l2 else [])
+            self.add(ids.gb(l), N.dE_db(l, None), " + ".join(self.sym(x) for x in terms),
+                     " + ".join(self.num(x) for x in terms), p.grad_b[l - 1][0], terms, "backward", "sum",
                      note="a shared bias collects every unit's delta", l=l)
             self.update_step(ids.nb(l), N.b_new(l, None), ids.b(l), ids.gb(l), p.new_b[l - 1][0], l,
                              self.spec.update_biases)
+
+
+def tex_state(name: str) -> str:
+    return {"vel": r"\mathrm{vel}", "m": "m", "v": "v", "mhat": r"\hat{m}", "vhat": r"\hat{v}"}[name]
+
+
+def _fill(template: str, parts: dict) -> str:
+    """The record's LaTeX with {g}, {p}, {prev} and the intermediates' names filled in (longest names first)."""
+    out = template
+    for k in sorted(parts, key=len, reverse=True):
+        out = out.replace("{" + k + "}", parts[k])
+    return out
+
+
+def _numbers(tex: str, hp: dict, t: int) -> str:
+    """The hyperparameters' symbols replaced by their values (the substituted formula)."""
+    names = {r"\beta_1": "beta1", r"\beta_2": "beta2", r"\mu": "momentum", r"\alpha": "alpha",
+             r"\epsilon": "eps"}
+    for sym, key in names.items():
+        if key in hp:
+            tex = tex.replace(sym, const(hp[key]))
+    return tex.replace("^{t}", f"^{{{t}}}")

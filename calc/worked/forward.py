@@ -88,6 +88,8 @@ class Builder(BackwardSteps):
                 for j in range(1, layer.units + 1):
                     self._given(ids.b(l, j), N.b(l, j), layer.biases[j - 1])
         self._given(ids.ETA, N.eta(), spec.learning_rate)
+        if spec.l2 is not None:
+            self._given("lambda", N.lam(), spec.l2[0])
 
     def _given(self, sid, sym, value):
         self.add(sid, sym, "", "", float(value), [], "given", "given", text=self.spec.text(sid, value))
@@ -165,11 +167,38 @@ class Builder(BackwardSteps):
         mean = self.spec.reduction == "mean" and self.n > 1
         terms_f = " + ".join(self.sym(i) for i in terms)
         terms_s = " + ".join(self.num(i) for i in terms)
+        pen = self.penalty_step() if self.spec.l2 is not None else None
         if mean:
-            self.add(sid, sym, rf"\frac{{1}}{{{self.n}}} ({terms_f})", rf"\frac{{1}}{{{self.n}}} ({terms_s})", value,
-                     terms, "loss", "mean")
+            f, s = rf"\frac{{1}}{{{self.n}}} ({terms_f})", rf"\frac{{1}}{{{self.n}}} ({terms_s})"
+            if pen:
+                f, s = f + " + " + self.sym(pen), s + " + " + self.num(pen)
+            self.add(sid, sym, f, s, value, terms + ([pen] if pen else []), "loss", "meanadd" if pen else "mean")
         else:
-            self.add(sid, sym, terms_f, terms_s, value, terms, "loss", "sum")
+            if pen:
+                terms_f, terms_s = terms_f + " + " + self.sym(pen), terms_s + " + " + self.num(pen)
+            self.add(sid, sym, terms_f, terms_s, value, terms + ([pen] if pen else []), "loss", "sum")
+
+    def penalty_step(self) -> str:
+        """E_L2 = lambda/2 sum w^2 (or lambda sum w^2), over the weights (and the biases when asked)."""
+        spec = self.spec
+        params = [ids.w(l, i, j) for l, layer in enumerate(spec.layers, start=1)
+                  for j in range(1, layer.units + 1) for i in range(1, layer.weights.shape[0] + 1)]
+        if spec.l2[2]:
+            params += [b for l, layer in enumerate(spec.layers, start=1)
+                       for b in ([ids.b(l)] if layer.bias_mode == "shared" else
+                                 [ids.b(l, j) for j in range(1, layer.units + 1)] if layer.bias_mode == "unit"
+                                 else [])]
+        half = spec.l2[1]
+        coef_f = r"\frac{\lambda}{2}" if half else r"\lambda"
+        coef_s = rf"\frac{{{self.num('lambda')}}}{{2}}" if half else self.num("lambda")
+        shown = params if len(params) <= 12 else params[:4]
+        dots = "" if len(params) <= 12 else r" + \dots"
+        f = coef_f + r" \left(" + " + ".join(f"{self.sym(p)}^{{2}}" for p in shown) + dots + r"\right)"
+        s = coef_s + r" \left(" + " + ".join(f"{self.num(p)}^{{2}}" for p in shown) + dots + r"\right)"
+        from calc.engine.numeric import penalty
+        value = penalty(spec, [layer.weights for layer in spec.layers], [layer.biases for layer in spec.layers])
+        self.add("l2", self.N.penalty(), f, s, value, ["lambda"] + params, "loss", "penalty", {"half": half})
+        return "l2"
 
     def loss_summary(self):
         self.add(ids.LOSS, self.N.loss(), "", "", self.p.loss, [], "loss", "given")

@@ -25,8 +25,13 @@ ORDER: dict[str, str] = {
     "dout": "slu", "term": "sluk", "act": "slu", "jac": "slku", "delta": "slu", "chain": "slu",
     "dnet": "sliu", "gw": "sliu", "gb": "lu", "nw": "liu", "nb": "lu",
     "M.Z": "l", "M.A": "l", "M.D": "l", "M.GW": "l", "M.GB": "l", "M.NW": "l",
+    # L2 (issue 16): lambda, the penalty l2, each parameter's L2 gradient term; optimizer states of a parameter
+    "lambda": "", "l2": "", "l2g": "liu",
+    "vel": "liu", "m": "liu", "v": "liu", "mhat": "liu", "vhat": "liu",
 }
-OPTIONAL: dict[str, str] = {"b": "u", "gb": "u", "nb": "u", "loss": "s", "gw": "s"}
+OPTIONAL: dict[str, str] = {"b": "u", "gb": "u", "nb": "u", "loss": "s", "gw": "s",
+                            **{k: "iu" for k in ("l2g", "vel", "m", "v", "mhat", "vhat")}}
+OPT_STATES = ("vel", "m", "v", "mhat", "vhat")       # an optimizer's per-parameter steps, in the order worked
 GIVEN = ("x", "t", "w", "b", "eta")                 # the kinds of the given numbers
 PARAMS = ("w", "b")                                 # the kinds of trainable parameters
 MATRIX = tuple(k for k in ORDER if k.startswith("M."))
@@ -196,6 +201,16 @@ def nb(l: int, u: int | None = None) -> str:
     return f"nb.l{l}" if u is None else f"nb.l{l}.u{u}"
 
 
+def l2g(l: int, i: int | None, u: int | None) -> str:
+    """The L2 term of dE/dw (i given) or dE/db (i None; u None for a shared bias)."""
+    return make("l2g", l=l, i=i, u=u)
+
+
+def opt(kind: str, l: int, i: int | None, u: int | None) -> str:
+    """An optimizer state of a weight (i given) or bias: vel, m, v, mhat, vhat."""
+    return make(kind, l=l, i=i, u=u)
+
+
 def matrix(name: str, l: int) -> str:
     """A matrix-view step: name one of Z, A, D, GW, GB, NW."""
     if "M." + name not in ORDER:
@@ -257,4 +272,6 @@ EXAMPLES: dict[str, dict[str, int]] = {      # one set of indices per kind (test
     "chain": dict(s=1, l=2, u=2), "dnet": dict(s=1, l=2, i=3, u=1), "gw": dict(s=2, l=1, i=2, u=1),
     "gb": dict(l=2, u=1), "nw": dict(l=1, i=2, u=3), "nb": dict(l=2, u=2),
     "M.Z": dict(l=1), "M.A": dict(l=2), "M.D": dict(l=1), "M.GW": dict(l=2), "M.GB": dict(l=1), "M.NW": dict(l=2),
+    "lambda": {}, "l2": {}, "l2g": dict(l=2, i=1, u=1), "vel": dict(l=1, i=2, u=1), "m": dict(l=2, i=1, u=2),
+    "v": dict(l=1, i=1, u=1), "mhat": dict(l=2, i=2, u=1), "vhat": dict(l=1, i=1, u=2),
 }

@@ -82,6 +82,15 @@ class Lookup:
             return p.new_w[l - 1][i - 1, u - 1]
         if kind == "nb":
             return p.new_b[l - 1][(u or 1) - 1]
+        if sid == "lambda":
+            return self.g.l2
+        if sid == "l2":
+            from calc.engine.numeric import penalty
+            return penalty(self.spec, self.g.weights, self.g.biases, p.A)
+        if kind == "l2g":
+            return p.l2_w[l - 1][i - 1, u - 1] if i is not None else p.l2_b[l - 1][(u or 1) - 1]
+        if kind in ("vel", "m", "v", "mhat", "vhat"):
+            return p.opt_w[l - 1][kind][i - 1, u - 1] if i is not None else p.opt_b[l - 1][kind][(u or 1) - 1]
         raise KeyError(sid)
 
     def get(self, sid: str, default=None):

@@ -102,6 +102,39 @@ class Notation:
     def loss_after(self) -> tuple[str, str]:
         return "E+", "E^{+}"
 
+    # --- L2 and optimizers (issue 16): named after the parameter they belong to -----------------
+    def lam(self) -> tuple[str, str]:
+        return "lambda", r"\lambda"
+
+    def penalty(self) -> tuple[str, str]:
+        return "E_L2", r"E_{\mathrm{L2}}"
+
+    def _param(self, l: int, i: int | None, j: int | None) -> tuple[str, str]:
+        return self.w(l, i, j) if i is not None else self.b(l, j)
+
+    def l2g(self, l: int, i: int | None, j: int | None) -> tuple[str, str]:
+        p, pt = self._param(l, i, j)
+        return f"dE_L2/d{p}", _d(r"E_{\mathrm{L2}}", pt)
+
+    def _state(self, name: str, tex: str, l: int, i: int | None, j: int | None) -> tuple[str, str]:
+        p, pt = self._param(l, i, j)
+        return f"{name}({p})", rf"{tex}_{{{pt}}}"
+
+    def vel(self, l, i, j):
+        return self._state("vel", r"\mathrm{vel}", l, i, j)
+
+    def m(self, l, i, j):
+        return self._state("m", "m", l, i, j)
+
+    def v(self, l, i, j):
+        return self._state("v", "v", l, i, j)
+
+    def mhat(self, l, i, j):
+        return self._state("mhat", r"\hat{m}", l, i, j)
+
+    def vhat(self, l, i, j):
+        return self._state("vhat", r"\hat{v}", l, i, j)
+
     # --- derivatives ----------------------------------------------------------------------------
     def _bare(self, sym: tuple[str, str]) -> tuple[str, str]:
         return sym

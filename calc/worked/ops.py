@@ -88,6 +88,25 @@ def apply(A, st, v: Callable[[str], Any], alpha: Callable[[int], Any], stable_lo
         return f / a["scale"] if a.get("scale", 1) > 1 else f
     if op == "update":
         return v(a["w"]) - v(a["eta"]) * v(a["g"])
+    if op == "muladd":                      # the chain-rule product plus the L2 term (the last dependency)
+        out = v(d[0])
+        for x in d[1:-1]:
+            out = out * v(x)
+        return out + v(d[-1])
+    if op == "scale":                       # c * x (the L2 gradient term: lambda w or 2 lambda w)
+        return v(d[0]) * v(d[1]) * a.get("factor", 1)
+    if op == "penalty":                     # lambda/2 sum w^2 (half) or lambda sum w^2
+        total = _sum(A, [v(x) * v(x) for x in d[1:]])
+        return v(d[0]) * total / 2 if a.get("half") else v(d[0]) * total
+    if op == "meanadd":                     # the mean over the samples plus the L2 penalty (the last dependency)
+        return _sum(A, [v(x) for x in d[:-1]]) * A.const(1) / (len(d) - 1) + v(d[-1])
+    if op == "optimizer":                   # one intermediate, or the update, of calc.maths.optimizers
+        from calc.maths.optimizers import OPTIMIZERS
+        opt = OPTIMIZERS[a["opt"]]
+        prev = {k: A.const(x) for k, x in a["prev"].items()}
+        hp = {k: A.const(x) for k, x in a["hp"].items()}
+        new, inter = opt.step(A, v(a["p"]), v(a["g"]), prev, hp, v("eta"), a["t"])
+        return new if a["what"] == "update" else inter[a["what"]]
     if op == "copy":
         return v(a["src"])
     if op in ("given", "recompute", "matrix"):

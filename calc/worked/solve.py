@@ -59,6 +59,12 @@ class Solution:
             self._index = {s.id: s for s in self.steps}
         return self._index
 
+    @property
+    def views_kept(self) -> int:
+        """How many float64 views of these raw steps are kept (shared by every view; view() adds one per new
+        notation and digits): a cache that holds a Solution can re-measure it when this grows."""
+        return len(self._shared["views"])
+
     def by_label(self) -> dict[str, Step]:
         return {s.label: s for s in self.steps}
 

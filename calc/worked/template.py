@@ -32,7 +32,8 @@ FLOAT_DIGITS = 17          # the most significant digits a float64 value is prin
 
 # the Notation methods the builder calls (calc.worked.notation.Notation); Deferred defers exactly these
 NOTATION_METHODS = ("x", "t", "w", "w_new", "b", "b_new", "eta", "net", "out", "err", "loss_s", "loss", "loss_after",
-                    "dE_dout", "dout_dnet", "jac", "delta", "term", "dnet_dw", "dE_dw", "dE_db")
+                    "dE_dout", "dout_dnet", "jac", "delta", "term", "dnet_dw", "dE_dw", "dE_db",
+                    "lam", "penalty", "l2g", "vel", "m", "v", "mhat", "vhat")
 
 
 def val(sid: str) -> str:
