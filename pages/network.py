@@ -13,7 +13,7 @@ import streamlit as st
 
 from calc.worked import notation as nt
 from calc.problem import share
-from calc.problem.spec import ACTIVATIONS, LOSSES, MAX_SAMPLES, Problem, SpecError, spec_from_dict
+from calc.problem.spec import ACTIVATIONS, LOSSES, MAX_SAMPLES, OPTIMIZERS, Problem, SpecError, spec_from_dict
 from calc.jobs import budget
 from calc.jobs.budget import BudgetError
 from pages import common as C
@@ -37,11 +37,19 @@ def _text(v) -> str:
 
 
 def _grid(rows, index, columns, key: str, alt: str):
-    """A text grid (every cell typed as text, read later by calc.parse.text) -> the edited rows as lists."""
-    df = pd.DataFrame(_cells(rows), index=index, columns=columns, dtype=object)
+    """A text grid (every cell typed as text, read later by calc.parse.text) -> the edited rows as lists; `rows`
+    itself when no cell differs from what was shown (so an unchanged problem is not validated again)."""
+    cells = _cells(rows)
+    df = pd.DataFrame(cells, index=index, columns=columns, dtype=object)
     cfg = {c: TEXT(c, required=True) for c in columns}
     out = st.data_editor(df, key=key, num_rows="fixed", column_config=cfg, alt=alt, width="content")
-    return [[None if (v is None or (isinstance(v, float) and v != v)) else v for v in r] for r in out.values.tolist()]
+    got = [[None if (v is None or (isinstance(v, float) and v != v)) else v for v in r] for r in out.values.tolist()]
+    return rows if got == cells else got
+
+
+def _kept(shown: str, value):
+    """A text widget's value, or the number it showed when it is unchanged (so the problem stays equal)."""
+    return value if shown == _text(value) else shown
 
 
 def _rows(v) -> list:
@@ -203,18 +211,49 @@ def settings(spec, d: dict, v: int) -> dict:
     c = st.columns(6)
     d["loss"] = c[0].selectbox("Loss", LOSSES, index=LOSSES.index(spec.loss), key=f"set_loss_v{v}")
     if d["loss"] in ("bce", "cce"):
-        d["log_base"] = c[1].selectbox("Log base", ["e", "10"], index=["e", "10"].index(spec.log_base),
-                                       key=f"set_log_v{v}")
+        d["log_base"] = _kept(c[1].selectbox("Log base", ["e", "10"], index=["e", "10"].index(spec.log_base),
+                                             key=f"set_log_v{v}"), d.get("log_base"))
     else:
         d.pop("log_base", None)
     d["reduction"] = c[2].selectbox("Over samples", ["sum", "mean"], index=["sum", "mean"].index(spec.reduction),
                                     key=f"set_red_v{v}", disabled=spec.n_samples == 1)
-    d["learning_rate"] = c[3].text_input("Learning rate (eta)", _text(d["learning_rate"]), key=f"set_eta_v{v}")
+    d["learning_rate"] = _kept(c[3].text_input("Learning rate (eta)", _text(d["learning_rate"]), key=f"set_eta_v{v}"),
+                               d["learning_rate"])
     orders = ["simultaneous", "sequential"]
     d["update_order"] = c[4].selectbox("Update order", orders, index=orders.index(spec.update_order),
                                        key=f"set_order_v{v}")
     d["update_biases"] = c[5].checkbox("Update biases", spec.update_biases, key=f"set_ub_v{v}")
+    training_rule(spec, d, v)
     return d
+
+
+def training_rule(spec, d: dict, v: int) -> None:
+    """The optimizer (PyTorch's definitions and defaults) and the L2 term, as in the problem format."""
+    c = st.columns(6)
+    names = list(OPTIMIZERS)
+    opt = spec.opt
+    name = c[0].selectbox("Optimizer", names, index=names.index(opt["name"]), key=f"set_opt_v{v}",
+                          help="The update rule: plain gradient descent, or PyTorch's SGD with momentum / Nesterov, "
+                               "RMSprop or Adam (state starting at zero).")
+    if name == "sgd":
+        d.pop("optimizer", None)
+    else:
+        given = d.get("optimizer") if isinstance(d.get("optimizer"), dict) else {}
+        params = {"name": name}
+        for k, (key, default) in enumerate(OPTIMIZERS[name].items(), start=1):
+            old = given.get(key, default) if given.get("name") == name else default
+            params[key] = _kept(c[k].text_input(key, _text(old), key=f"set_opt_{key}_v{v}"), old)
+        d["optimizer"] = params
+    l2 = d.get("l2") if isinstance(d.get("l2"), dict) else None
+    on = c[4].toggle("L2 term", l2 is not None, key=f"set_l2_v{v}")
+    if not on:
+        d.pop("l2", None)
+        return
+    l2 = l2 or {"lambda": "0.01"}
+    lam = _kept(c[5].text_input("lambda", _text(l2.get("lambda", "0.01")), key=f"set_l2lam_v{v}"), l2.get("lambda"))
+    half = c[4].checkbox("lambda/2 (half)", l2.get("half", True), key=f"set_l2half_v{v}")
+    biases = c[5].checkbox("on biases too", l2.get("biases", False), key=f"set_l2b_v{v}")
+    d["l2"] = {"lambda": lam, "half": half, "biases": biases}
 
 
 def layer_editor(spec, d: dict, names, k: int, v: int) -> None:
@@ -228,8 +267,8 @@ def layer_editor(spec, d: dict, names, k: int, v: int) -> None:
     layer["activation"] = head[1].selectbox(f"Activation, layer {l}", acts, index=acts.index(layer["activation"]),
                                             key=f"set_act{l}_v{v}")
     if layer["activation"] in ("leaky_relu", "elu"):
-        layer["alpha"] = head[1].text_input(f"alpha, layer {l}", _text(layer.get("alpha", "0.01" if layer[
-            "activation"] == "leaky_relu" else "1")), key=f"set_alpha{l}_v{v}")
+        alpha = layer.get("alpha", "0.01" if layer["activation"] == "leaky_relu" else "1")
+        layer["alpha"] = _kept(head[1].text_input(f"alpha, layer {l}", _text(alpha), key=f"set_alpha{l}_v{v}"), alpha)
     else:
         layer.pop("alpha", None)
     kind = "output layer" if l == len(spec.layers) else f"hidden layer {l}"
@@ -334,7 +373,8 @@ def main() -> None:
             with st.container(border=True):
                 layer_editor(spec, d, names, k, v)
         samples_editor(spec, d, names)
-        C.try_apply(d)
+        if d != C.problem_dict():      # validated only when a widget really changed the problem
+            C.try_apply(d)
     spec = C.current()
     C.show_warnings(spec.warnings, "Warnings about this problem:")
     if spec.loss == "cce" and any(p.field.startswith("targets[") and "sum to" in p.message for p in spec.warnings):

@@ -220,3 +220,23 @@ def test_build_your_own_resizes_and_keeps_numbers():
     at.text_input(key="shape_sizes").set_value("2; 2")
     at.button[[b.label for b in at.button].index("Build this network")].click().run()
     assert "units per layer" in errors(at) and at.session_state["spec"].sizes == [2, 3, 2]
+
+
+def test_optimizer_and_l2_controls():
+    """Adam and an L2 term chosen on the Network page reach the problem and the worked update (issue 16)."""
+    import math
+    at = app().run()
+    v = at.session_state["version"]
+    at.selectbox(key=f"set_opt_v{v}").set_value("adam").run()
+    assert not at.exception
+    at.toggle(key=f"set_l2_v{v}").set_value(True).run()
+    at.text_input(key=f"set_l2lam_v{v}").set_value("0.05").run()
+    assert not at.exception, [e.message for e in at.exception]
+    spec = at.session_state["spec"]
+    assert spec.optimizer[0] == "adam" and spec.l2 == (0.05, True, False)
+    g = 0.0821670405642307 + 0.05 * 0.4                  # dE/dw5 with the L2 term
+    w5 = 0.4 - 0.5 * g / (math.sqrt(g * g) + 1e-8)        # Adam's first step: eta * sign(g)
+    at.switch_page("pages/solution.py").run()
+    assert not at.exception
+    tex = "\n".join(x.value for x in at.latex)
+    assert r"\hat{m}_{w_{5}}" in tex and f"{w5:.9g}"[:8] in tex

@@ -197,3 +197,25 @@ def test_checker_names_the_optimizer_and_l2_slips():
     r = check(spec_from_dict(mazur(l2={"lambda": 0.05, "half": False})),
               {"dE_total/dw5": f"{g + 0.05 * 0.4:.9f}"}).results[0]
     assert r.verdict == "wrong" and "the 2 of lambda" in r.cause
+
+
+def test_exports_and_the_notebook_carry_the_optimizer_steps(tmp_path):
+    import subprocess
+    import sys
+
+    import nbformat
+    d = mazur(optimizer={"name": "adam"}, l2={"lambda": "0.05", "biases": True}, update_biases=True)
+    p = tmp_path / "adam.json"
+    p.write_text(json.dumps(d))
+    w5 = solve(spec_from_dict(d)).index["nw.l2.i1.u1"].value
+    for fmt in ("latex", "beamer", "markdown", "marp", "notebook", "csv"):
+        out = tmp_path / f"adam.{fmt}"
+        r = subprocess.run([sys.executable, "-m", "calc", "export", str(p), "--format", fmt, "-o", str(out)],
+                           capture_output=True, text=True, cwd=ROOT)
+        assert r.returncode == 0, r.stderr
+        text = out.read_text()
+        assert "mhat" in text or r"\hat{m}" in text, fmt
+    nb = nbformat.read(str(tmp_path / "adam.notebook"), as_version=4)
+    ns: dict = {}
+    exec(compile("\n".join(c.source for c in nb.cells if c.cell_type == "code"), "nb", "exec"), ns)
+    assert any(isinstance(v, float) and abs(v - w5) < 1e-12 for v in ns.values() if isinstance(v, float))

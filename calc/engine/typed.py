@@ -103,7 +103,7 @@ def _typed(spec: Spec, A) -> Leaves:
         als.append(_const(A, tx.get(f"alpha.l{l}"), layer.alpha))
     return Leaves(grid("x", spec.inputs), grid("t", spec.targets), ws, bs,
                   _const(A, tx.get("eta"), spec.learning_rate), als,
-                  None if spec.l2 is None else _const(A, tx.get("l2.lambda"), spec.l2[0]),
+                  None if spec.l2 is None else _const(A, tx.get("lam"), spec.l2[0]),
                   {k: _const(A, tx.get(f"opt.{k}"), v) for k, v in spec.optimizer[1:]})
 
 

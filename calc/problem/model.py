@@ -159,7 +159,7 @@ class Spec:
         out.update({"reduction": self.reduction, "learning_rate": num("eta", self.learning_rate),
                     "update_biases": self.update_biases, "update_order": self.update_order})
         if self.l2 is not None:
-            out["l2"] = {"lambda": num("l2.lambda", self.l2[0]), "half": self.l2[1], "biases": self.l2[2]}
+            out["l2"] = {"lambda": num("lam", self.l2[0]), "half": self.l2[1], "biases": self.l2[2]}
         if self.optimizer[0] != "sgd":
             out["optimizer"] = {"name": self.optimizer[0],
                                 **{k: num(f"opt.{k}", v) for k, v in self.optimizer[1:]}}

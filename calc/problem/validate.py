@@ -292,9 +292,9 @@ def _l2(c: _Collector, v: Any) -> tuple | None:
     if "lambda" not in v:
         c.err("l2.lambda", "is missing")
         return None
-    lam = c.number(v["lambda"], "l2.lambda", "l2.lambda")
+    lam = c.number(v["lambda"], "l2.lambda", "lam")
     if lam is not None and lam < 0:
-        c.err("l2.lambda", f"must be >= 0, got {c.texts['l2.lambda']}")
+        c.err("l2.lambda", f"must be >= 0, got {c.texts['lam']}")
     return None if lam is None else (lam, _flag(c, v.get("half"), "l2.half", True),
                                      _flag(c, v.get("biases"), "l2.biases", False))
 

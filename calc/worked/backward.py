@@ -203,8 +203,8 @@ class BackwardSteps:
         sid = ids.l2g(l, i, j)
         half = spec.l2[1]
         f = (r"\lambda" if half else r"2 \lambda") + rf" \cdot {self.sym(param)}"
-        s = ("" if half else r"2 \cdot ") + rf"{self.num('lambda')} \cdot {self.num(param)}"
-        self.add(sid, self.N.l2g(l, i, j), f, s, self.look(sid), ["lambda", param], "backward", "scale",
+        s = ("" if half else r"2 \cdot ") + rf"{self.num(ids.LAMBDA)} \cdot {self.num(param)}"
+        self.add(sid, self.N.l2g(l, i, j), f, s, self.look(sid), [ids.LAMBDA, param], "backward", "scale",
                  {"factor": 1 if half else 2}, l=l)
         return sid
 
@@ -224,7 +224,7 @@ class BackwardSteps:
             sub = {"g": self.num(grad), "p": self.num(old), "prev": const(prev), **{k: self.num(v) for k, v in made.items()}}
             f = _fill(tex, fmt).replace(r"\mu", rf"\mu").replace("^{t}", f"^{{{t}}}")
             s = _numbers(_fill(tex, sub), hp, t)
-            self.add(sid, getattr(self.N, name)(l, i, j), f, s, self.look(sid), [old, grad, ids.ETA], "update",
+            self.add(sid, getattr(self.N, name)(l, i, j), f, s, self.look(sid), [old, grad, ids.ETA], "backward",
                      "optimizer", {"opt": opt.name, "what": name, "p": old, "g": grad, "t": t, "hp": hp,
                                    "prev": {k: self._prior(k, l, i, j) for k in opt.state}}, l=l)
             made[name] = sid

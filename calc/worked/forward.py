@@ -89,7 +89,7 @@ class Builder(BackwardSteps):
                     self._given(ids.b(l, j), N.b(l, j), layer.biases[j - 1])
         self._given(ids.ETA, N.eta(), spec.learning_rate)
         if spec.l2 is not None:
-            self._given("lambda", N.lam(), spec.l2[0])
+            self._given(ids.LAMBDA, N.lam(), spec.l2[0])
 
     def _given(self, sid, sym, value):
         self.add(sid, sym, "", "", float(value), [], "given", "given", text=self.spec.text(sid, value))
@@ -190,14 +190,14 @@ class Builder(BackwardSteps):
                                  else [])]
         half = spec.l2[1]
         coef_f = r"\frac{\lambda}{2}" if half else r"\lambda"
-        coef_s = rf"\frac{{{self.num('lambda')}}}{{2}}" if half else self.num("lambda")
+        coef_s = rf"\frac{{{self.num(ids.LAMBDA)}}}{{2}}" if half else self.num(ids.LAMBDA)
         shown = params if len(params) <= 12 else params[:4]
         dots = "" if len(params) <= 12 else r" + \dots"
         f = coef_f + r" \left(" + " + ".join(f"{self.sym(p)}^{{2}}" for p in shown) + dots + r"\right)"
         s = coef_s + r" \left(" + " + ".join(f"{self.num(p)}^{{2}}" for p in shown) + dots + r"\right)"
         from calc.engine.numeric import penalty
         value = penalty(spec, [layer.weights for layer in spec.layers], [layer.biases for layer in spec.layers])
-        self.add("l2", self.N.penalty(), f, s, value, ["lambda"] + params, "loss", "penalty", {"half": half})
+        self.add("l2", self.N.penalty(), f, s, value, [ids.LAMBDA] + params, "loss", "penalty", {"half": half})
         return "l2"
 
     def loss_summary(self):

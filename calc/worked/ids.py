@@ -26,7 +26,7 @@ ORDER: dict[str, str] = {
     "dnet": "sliu", "gw": "sliu", "gb": "lu", "nw": "liu", "nb": "lu",
     "M.Z": "l", "M.A": "l", "M.D": "l", "M.GW": "l", "M.GB": "l", "M.NW": "l",
     # L2 (issue 16): lambda, the penalty l2, each parameter's L2 gradient term; optimizer states of a parameter
-    "lambda": "", "l2": "", "l2g": "liu",
+    "lam": "", "l2": "", "l2g": "liu",
     "vel": "liu", "m": "liu", "v": "liu", "mhat": "liu", "vhat": "liu",
 }
 OPTIONAL: dict[str, str] = {"b": "u", "gb": "u", "nb": "u", "loss": "s", "gw": "s",
@@ -36,7 +36,7 @@ GIVEN = ("x", "t", "w", "b", "eta")                 # the kinds of the given num
 PARAMS = ("w", "b")                                 # the kinds of trainable parameters
 MATRIX = tuple(k for k in ORDER if k.startswith("M."))
 
-ETA, LOSS, LOSS_AFTER = "eta", "loss", "loss_after"
+ETA, LOSS, LOSS_AFTER, LAMBDA = "eta", "loss", "loss_after", "lam"
 
 
 class IdError(ValueError):
@@ -272,6 +272,6 @@ EXAMPLES: dict[str, dict[str, int]] = {      # one set of indices per kind (test
     "chain": dict(s=1, l=2, u=2), "dnet": dict(s=1, l=2, i=3, u=1), "gw": dict(s=2, l=1, i=2, u=1),
     "gb": dict(l=2, u=1), "nw": dict(l=1, i=2, u=3), "nb": dict(l=2, u=2),
     "M.Z": dict(l=1), "M.A": dict(l=2), "M.D": dict(l=1), "M.GW": dict(l=2), "M.GB": dict(l=1), "M.NW": dict(l=2),
-    "lambda": {}, "l2": {}, "l2g": dict(l=2, i=1, u=1), "vel": dict(l=1, i=2, u=1), "m": dict(l=2, i=1, u=2),
+    "lam": {}, "l2": {}, "l2g": dict(l=2, i=1, u=1), "vel": dict(l=1, i=2, u=1), "m": dict(l=2, i=1, u=2),
     "v": dict(l=1, i=1, u=1), "mhat": dict(l=2, i=2, u=1), "vhat": dict(l=1, i=1, u=2),
 }

@@ -82,7 +82,7 @@ class Lookup:
             return p.new_w[l - 1][i - 1, u - 1]
         if kind == "nb":
             return p.new_b[l - 1][(u or 1) - 1]
-        if sid == "lambda":
+        if sid == "lam":
             return self.g.l2
         if sid == "l2":
             from calc.engine.numeric import penalty
