@@ -60,3 +60,9 @@ def fit_update(table, opts, source: str, k: int) -> str:
     from calc.train.fit import prepare, update_spec
     spec = update_spec(prepare(table, opts, source), k)
     return json.dumps(spec.to_dict(), sort_keys=True, ensure_ascii=False)
+
+
+def check_class(spec_json: str, data: bytes, notation: str | None):
+    """The class report of an ANSWERS.csv against the problem (calc.check.klass)."""
+    from calc.check.klass import check_class as _check_class
+    return _check_class(load_spec(spec_json), data, notation=notation)

@@ -5,7 +5,6 @@ sigmoid'(x) = s(x)(1 - s(x)) peaks at 0.25 (x = 0); tanh'(x) = 1 - tanh^2(x) pea
 """
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -13,21 +12,39 @@ from calc.descent import explore
 from pages import common as C
 
 
-def plot(c: explore.Curve) -> None:
-    df = pd.DataFrame({"x": c.x, "f(x)": c.f, "f'(x)": c.df})
-    long = df.melt("x", var_name="curve", value_name="y")
-    lines = alt.Chart(long).mark_line().encode(
-        x=alt.X("x:Q", title="x"), y=alt.Y("y:Q", title=None),
-        color=alt.Color("curve:N", scale=alt.Scale(range=["#3b6fb6", "#d9822b"])))
-    layers = [lines]
-    if c.name in ("sigmoid", "tanh"):
-        lo, hi = explore.vanishing_range(c.name)
-        band = pd.DataFrame({"from": [c.x[0], hi], "to": [lo, c.x[-1]]})
-        layers.insert(0, alt.Chart(band).mark_rect(opacity=0.12, color="#c0392b").encode(x=alt.X("from:Q", title="x"), x2="to:Q"))
-        px, py = explore.peak(c.name)
-        layers.append(alt.Chart(pd.DataFrame({"x": [px], "y": [py]})).mark_point(
-            color="#d9822b", size=80, filled=True).encode(x="x:Q", y="y:Q"))
-    st.altair_chart(alt.layer(*layers), width="stretch")
+def view(name: str) -> dict:
+    """What the page shows for one activation (the same for every user: computed once per server process):
+    the curve, the peak and vanishing range (sigmoid, tanh) and the chart's Vega-Lite spec."""
+    c = explore.curve(name)
+    long = pd.DataFrame({"x": c.x, "f(x)": c.f, "f'(x)": c.df}).melt("x", var_name="curve", value_name="y")
+    layers = [{"data": "curves", "mark": {"type": "line"}, "encoding": {
+        "x": {"field": "x", "type": "quantitative", "title": "x"},
+        "y": {"field": "y", "type": "quantitative", "title": None},
+        "color": {"field": "curve", "type": "nominal", "scale": {"range": ["#3b6fb6", "#d9822b"]}}}}]
+    data = {"curves": long}
+    out = {"curve": c, "peak": None, "vanishing": None}
+    if name in ("sigmoid", "tanh"):
+        lo, hi = explore.vanishing_range(name)
+        px, py = explore.peak(name)
+        layers.insert(0, {"data": "band", "mark": {"type": "rect", "opacity": 0.12, "color": "#c0392b"}, "encoding": {
+            "x": {"field": "from", "type": "quantitative", "title": "x"}, "x2": {"field": "to"}}})
+        layers.append({"data": "peak", "mark": {"type": "point", "color": "#d9822b", "size": 80, "filled": True},
+                       "encoding": {"x": {"field": "x", "type": "quantitative"},
+                                    "y": {"field": "y", "type": "quantitative"}}})
+        data["band"] = pd.DataFrame({"from": [c.x[0], hi], "to": [lo, c.x[-1]]})
+        data["peak"] = pd.DataFrame({"x": [px], "y": [py]})
+        out.update(peak=(px, py), vanishing=(lo, hi))
+    out["spec"] = C.vega_spec(layers, **data)
+    return out
+
+
+def overview() -> pd.DataFrame:
+    rows = []
+    for n in explore.names():
+        cv = explore.curve(n)
+        rows.append({"activation": cv.title, "f'(0)": float(cv.df[len(cv.x) // 2]),
+                     "max f'": float(cv.df.max()), "range of f": f"[{cv.f.min():.3g}, {cv.f.max():.3g}] on [-6, 6]"})
+    return pd.DataFrame(rows)
 
 
 def main() -> None:
@@ -36,29 +53,24 @@ def main() -> None:
     names = explore.names()
     pick = st.pills("Activation", names, format_func=explore.TITLES.get, default="sigmoid", required=True, key="act_pick")
     name = pick or "sigmoid"
-    c = explore.curve(name)
+    v = C.memo(("activation", name), lambda: view(name))
+    c = v["curve"]
     left, right = st.columns([2, 3])
     with left:
         st.subheader(c.title)
         st.latex(c.tex_f)
         st.latex(c.tex_df)
-        if name in ("sigmoid", "tanh"):
-            px, py = explore.peak(name)
-            lo, hi = explore.vanishing_range(name)
+        if v["peak"] is not None:
+            (px, py), (lo, hi) = v["peak"], v["vanishing"]
             m = st.columns(2)
             m[0].metric("f' peaks at", f"{py:g}", help=f"at x = {px:g}")
             m[1].metric("f' < 0.01 for |x| >", f"{hi:.2f}")
         if c.note:
             st.caption(c.note)
     with right:
-        plot(c)
+        C.vega_chart(v["spec"])
     with st.expander("All activations at a glance (seed 001's table)"):
-        rows = []
-        for n in names:
-            cv = explore.curve(n)
-            rows.append({"activation": cv.title, "f'(0)": float(cv.df[len(cv.x) // 2]),
-                         "max f'": float(cv.df.max()), "range of f": f"[{cv.f.min():.3g}, {cv.f.max():.3g}] on [-6, 6]"})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="act_table",
+        st.dataframe(C.memo(("activation_overview",), overview), hide_index=True, key="act_table",
                      column_config={"f'(0)": C.num_col(4), "max f'": C.num_col(4)})
 
 

@@ -1,14 +1,25 @@
 """Check my answers: the student's numbers judged step by step, the first wrong step and its likely slip,
-hand-calculation mode (every intermediate rounded to k decimals) and the published-example audit.
+hand-calculation mode (every intermediate rounded to k decimals) and the published-example audit; the Class tab
+checks a whole class at once (ANSWERS.csv, one row per student: calc.check.klass).
 
-Typed text is parsed by calc (labels, calc.parse.text numbers) and echoed only through st.text / st.dataframe.
+Typed text is parsed by calc (labels, calc.parse.text numbers) and echoed only through st.text / st.dataframe;
+uploaded text (student names) only as data in data frames or inside code spans.
 """
 from __future__ import annotations
+
+import hashlib
+import json
 
 import pandas as pd
 import streamlit as st
 
 from calc.check.check import AnswerError, check, hand_chain, parse_answers, side_by_side
+from calc.check.klass import MAX_BYTES, MAX_STUDENTS, ClassError, check_class
+from calc import tasks
+from calc.jobs import budget, door
+from calc.jobs.cache import RESULTS
+from calc.jobs.pool import JobFailed
+from calc.problem.model import Problem
 from pages import common as C
 
 SS = st.session_state
@@ -131,6 +142,88 @@ def audit_section() -> None:
             st.text("\n".join(conv))
 
 
+# ---- a whole class ---------------------------------------------------------------------------------------------
+def _class_checked(spec_json: str, data: bytes, notation: str):
+    """The class report, kept in the process-wide bounded cache (by content); a progress bar while it is made.
+    Leaving the page or changing the input stops the script in the progress callback, which stops the check."""
+    key = ("check_class", spec_json, hashlib.sha256(data).hexdigest(), notation)
+    students = max(data.count(b"\n"), 1)
+    est = budget.check_class(C.spec_of(spec_json), students)
+    if est.inline:
+        hit = RESULTS.get(key)
+        return hit if hit is not None else RESULTS.put(key, check_class(C.spec_of(spec_json), data, notation=notation))
+    # off the page thread: a worker with a longer limit than a single solve (about 0.2 s a wrong student)
+    try:
+        return door.run(est, tasks.check_class, spec_json, data, notation, key=key, timeout=max(60.0, est.seconds * 3),
+                        progress=_bar("Checking the class"))
+    except JobFailed as e:
+        raise ClassError([Problem("answers", f"the class check {e}")]) from None
+
+
+def _bar(label: str):
+    """A progress callback for calc.jobs.door.run: one st.progress, its fraction and the seconds so far."""
+    slot = {}
+
+    def progress(fraction: float, spent: float) -> None:
+        if "bar" not in slot:
+            slot["bar"] = st.progress(0.0)
+        slot["bar"].progress(fraction, text=f"{label}: {spent:.0f} s")
+    return progress
+
+
+def class_frames(rep) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(per step: the four counts; per slip: cause, how many, who; per student: counts and first wrong step)."""
+    steps = pd.DataFrame(rep.steps, columns=["label", "right", "rounded", "follows", "wrong"])
+    slips = pd.DataFrame([{"cause": g["cause"], "students": len(g["students"]), "who": ", ".join(g["students"])}
+                          for g in rep.slips], columns=["cause", "students", "who"])
+    return steps, slips, pd.DataFrame(rep.student_rows())
+
+
+def class_tab(notation: str) -> None:
+    st.caption(f"ANSWERS.csv: a header row with a `student` column, then one column per label or step id of the "
+               f"worked solution (empty cells: not answered); comma or semicolon separated, UTF-8, up to "
+               f"{MAX_BYTES // 1_000_000} MB and {MAX_STUDENTS:,} students. Every student is checked against the "
+               f"loaded problem, with the same verdicts as one student's check.")
+    up = st.file_uploader("Class answers (CSV)", type=["csv", "txt"], max_upload_size=1, key="check_class_upload")
+    if up is None:
+        st.caption("Upload the class's answers to see how many got each step right and which slips they made. "
+                   "(Generated variants, one seed per student: `python -m calc check-class --generate ...`.)")
+        return
+    try:
+        rep = _class_checked(C.current_json(), up.getvalue(), notation)
+    except ClassError as e:
+        C.show_problems(e.problems, "The class file could not be checked:")
+        return
+    n_ok = sum(1 for s in rep.students if s.ok)
+    (st.success if rep.ok else st.info)(f"{len(rep.students):,} students; {n_ok:,} with every value right or "
+                                        "rounded.")
+    steps, slips, students = class_frames(rep)
+    st.subheader("Per step")
+    st.dataframe(steps, hide_index=True, key="check_class_steps")
+    st.subheader("Slips, most common first")
+    if slips.empty:
+        st.caption("No wrong values.")
+    else:
+        st.dataframe(slips, hide_index=True, key="check_class_slips")
+    st.subheader("Per student")
+    st.dataframe(students, hide_index=True, key="check_class_students")
+    st.download_button("Download the report (JSON)", json.dumps(rep.to_dict(), allow_nan=False, ensure_ascii=False,
+                                                                indent=1).encode("utf-8"),
+                       file_name="class_report.json", mime="application/json", key="check_class_download",
+                       icon=":material/download:", on_click="ignore")
+
+
+def one_student(spec, sol, notation: str, digits: int) -> None:
+    st.caption(VERDICT_HELP)
+    answers = answers_input(sol, notation)
+    if answers:
+        show_results(C.current_json(), answers, notation, digits)
+    else:
+        st.caption("Give any of your values to have them checked.")
+    hand_mode(spec, notation, digits)
+    audit_section()
+
+
 def main() -> None:
     st.title("Check my answers")
     spec = C.current()
@@ -142,14 +235,11 @@ def main() -> None:
     sol = C.solve_current(notation, digits)
     if sol is None:
         return
-    st.caption(VERDICT_HELP)
-    answers = answers_input(sol, notation)
-    if answers:
-        show_results(C.current_json(), answers, notation, digits)
-    else:
-        st.caption("Give any of your values to have them checked.")
-    hand_mode(spec, notation, digits)
-    audit_section()
+    mine, klass = st.tabs(["One student", "Class"])     # both run (the class check is cached), so typed values stay
+    with mine:
+        one_student(spec, sol, notation, digits)
+    with klass:
+        class_tab(notation)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import weakref
 
 import streamlit as st
 
@@ -202,6 +204,76 @@ def num_col(digits: int, label: str | None = None, help: str | None = None):
     return st.column_config.NumberColumn(label, format=f"%.{digits}g", help=help)
 
 
+# ---- charts: plain Vega-Lite specs (building and validating an Altair chart cost 10-30 ms of CPU a rerun) -------
+def vega_spec(layers: list[dict], **data) -> dict:
+    """A Vega-Lite spec of `layers` (one: a single view); each layer's "data" names one of the `data` DataFrames.
+    Each DataFrame becomes a dataset named by its content (as Altair names them), so the browser redraws a chart
+    only when its data changes. Build it once per chart and keep it: st.vega_lite_chart never changes it."""
+    names = {k: f"{k}-{_digest(df)}" for k, df in data.items()}
+    views = [{**layer, "data": {"name": names[layer["data"]]}} for layer in layers]
+    spec = {"datasets": {names[k]: df for k, df in data.items()}}
+    if len(views) == 1:
+        spec.update(views[0])
+    else:
+        spec["layer"] = views
+    return spec
+
+
+def _digest(df) -> str:
+    import hashlib
+    import pandas as pd
+    h = hashlib.md5(repr(list(df.columns)).encode())
+    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def vega_chart(spec: dict) -> None:
+    st.vega_lite_chart(spec=spec, width="stretch")
+
+
+_DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DERIVED_LOCK = threading.Lock()
+
+
+def derived(result, name, make):
+    """make(), kept with `result` (a cached result: a Solution view, a training run) for as long as it is cached:
+    what a page derives from it (tables, chart specs) is built once, not on every rerun of every user."""
+    with _DERIVED_LOCK:
+        kept = _DERIVED.get(result)
+        if kept is None:
+            kept = _DERIVED[result] = {}
+        if name in kept:
+            return kept[name]
+    value = make()
+    with _DERIVED_LOCK:
+        return kept.setdefault(name, value)
+
+
+def frame(rows):
+    """Rows (dicts) or a DataFrame, ready for st.dataframe: the Arrow table st.dataframe would make of it
+    (pyarrow's from_pandas, as Streamlit does; drawing it again is then only its serialisation), the DataFrame
+    itself if Arrow refuses it (Streamlit then fixes its columns), or None for no rows."""
+    import pandas as pd
+    import pyarrow as pa
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows) if rows else None
+    if df is None:
+        return None
+    try:
+        return pa.Table.from_pandas(df)
+    except (pa.ArrowTypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError):
+        return df
+
+
+def columns_of(data) -> list[str]:
+    return list(data.column_names if hasattr(data, "column_names") else data.columns)
+
+
+def memo(key, make):
+    """make(), kept per server process under `key` (a tuple naming everything it depends on) in the bounded cache
+    of calc.jobs: for what a page derives from a cached result and draws the same on every rerun."""
+    return RESULTS.get_or(("page",) + tuple(key), make)
+
+
 # ---- computations through the engine's door (calc.jobs): estimated, refused over budget, or run in a killable
 # worker with a progress bar; results cached per server process, bounded in bytes and entries ----------------------
 def spec_of(spec_json: str) -> Spec:
@@ -234,12 +306,20 @@ def job(est, task, *args, key=None, label: str = "Working"):
 
 
 def solved(spec_json: str, notation: str | None, digits: int):
-    """The worked solution, or None after an st.error saying why not."""
+    """The worked solution printed in `notation` to `digits`, or None after an st.error saying why not. One solve
+    per problem (cached); each notation and number of digits is a view of its steps (Solution.view: no re-solve)."""
     from calc.worked.solve import estimated_steps, over_caps
     spec = spec_of(spec_json)
     shown = 0 if over_caps(spec) else estimated_steps(spec)
-    return job(budget.solve(spec, shown), tasks.solve, spec_json, notation, digits,
-               key=("solve", spec_json, notation, digits), label="Solving")
+    key = ("solve", spec_json)
+    base = job(budget.solve(spec, shown), tasks.solve, spec_json, None, 9, key=key, label="Solving")
+    if base is None:
+        return None
+    kept = base.views_kept
+    sol = base.view(notation=notation, digits=digits)
+    if base.views_kept != kept:     # a new view hangs off the cached solution: count its bytes in the cache's bound
+        RESULTS.put(key, base)
+    return sol
 
 
 def central(spec_json: str):

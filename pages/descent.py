@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -79,10 +78,13 @@ def main() -> None:
             if len(res.rows()) > 12:
                 st.caption(f"First 12 of {len(res.rows())} updates; the table has all.")
     with right:
-        path(expr, res)
+        spec = C.memo(("descent_path", expr, start, rate, steps), lambda: path(expr, res))
+        if spec is not None:
+            C.vega_chart(spec)
 
 
-def path(expr: str, res) -> None:
+def path(expr: str, res) -> dict | None:
+    """The curve of f with the descent's walk on it (a Vega-Lite spec), or None if f cannot be drawn."""
     from calc.descent.explore import function_curve
     th = [t for t in res.thetas]
     lo, hi = min(th), max(th)
@@ -90,12 +92,16 @@ def path(expr: str, res) -> None:
     try:
         xs, ys = function_curve(expr, lo - pad, hi + pad)
     except ValueError:
-        return
-    curve = alt.Chart(pd.DataFrame({"theta": xs, "f": ys})).mark_line(color="#3b6fb6").encode(x="theta:Q", y="f:Q")
-    pts = pd.DataFrame({"theta": th, "f": list(res.values), "k": list(range(len(th)))})
-    walk = alt.Chart(pts).mark_line(point=True, color="#d9822b", strokeDash=[4, 3]).encode(
-        x="theta:Q", y="f:Q", order="k:Q", tooltip=["k", "theta", "f"])
-    st.altair_chart(curve + walk, width="stretch")
+        return None
+    q = "quantitative"
+    curve = {"data": "curve", "mark": {"type": "line", "color": "#3b6fb6"},
+             "encoding": {"x": {"field": "theta", "type": q}, "y": {"field": "f", "type": q}}}
+    walk = {"data": "walk", "mark": {"type": "line", "point": True, "color": "#d9822b", "strokeDash": [4, 3]},
+            "encoding": {"x": {"field": "theta", "type": q}, "y": {"field": "f", "type": q},
+                         "order": {"field": "k", "type": q},
+                         "tooltip": [{"field": "k", "type": q}, {"field": "theta", "type": q}, {"field": "f", "type": q}]}}
+    return C.vega_spec([curve, walk], curve=pd.DataFrame({"theta": xs, "f": ys}),
+                       walk=pd.DataFrame({"theta": th, "f": list(res.values), "k": list(range(len(th)))}))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -22,13 +21,17 @@ MAX_ROWS = 200          # rows of the parameter table
 MAX_POINTS = 2000       # points drawn on the loss curve
 
 
-def loss_chart(history: list[float], log: bool) -> None:
+def loss_chart(history: list[float], log: bool) -> dict:
+    """The loss curve's Vega-Lite spec (log scale only when every loss is positive)."""
     df = pd.DataFrame(tables.loss_curve(history, MAX_POINTS))
     positive = bool((df["loss"] > 0).all())
-    y = alt.Y("loss:Q", title="loss", scale=alt.Scale(type="log") if log and positive else alt.Undefined)
-    chart = alt.Chart(df).mark_line(color="#3b6fb6").encode(x=alt.X("update:Q", title="update"), y=y,
-                                                            tooltip=["update", "loss"])
-    st.altair_chart(chart, width="stretch")
+    y = {"field": "loss", "type": "quantitative", "title": "loss"}
+    if log and positive:
+        y["scale"] = {"type": "log"}
+    return C.vega_spec([{"data": "curve", "mark": {"type": "line", "color": "#3b6fb6"}, "encoding": {
+        "x": {"field": "update", "type": "quantitative", "title": "update"}, "y": y,
+        "tooltip": [{"field": "update", "type": "quantitative"}, {"field": "loss", "type": "quantitative"}]}}],
+        curve=df)
 
 
 def main() -> None:
@@ -72,7 +75,8 @@ def main() -> None:
     t_curve, t_params, t_step = st.tabs(["Loss curve", "Parameters every k updates", "Worked solution at update k"])
     with t_curve:
         log = st.toggle("Log scale", value=True, key="train_log")
-        loss_chart(res.history, log)
+        C.vega_chart(C.memo(("loss_chart", C.current_json(), steps, None if batch == n else batch, seed, log),
+                            lambda: loss_chart(res.history, log)))
     with t_params:
         rows = [{"update": k, "loss": res.history[k], **tables.parameter_row(res.snapshots[k], names)}
                 for k in sorted(res.snapshots) if k <= done]

@@ -366,3 +366,12 @@ def test_the_data_page_refuses_a_bad_network_with_a_message():
     at.text_input(key="data_hidden").set_value("8").run()
     at.selectbox(key="data_act_out").set_value("relu").run()          # cce on relu outputs: refused, located
     assert not at.exception and at.error
+
+
+def test_the_readme_documents_the_command_the_tests_run():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "### Training on data (`python -m calc fit`)" in readme
+    section = readme.split("### Training on data (`python -m calc fit`)")[1]
+    command = " ".join(section.split("```bash")[1].split("\n")[1:3]).replace("\\", " ")
+    assert command.split() == ["python", "-m", "calc", "fit", "--data", "seeds", "--layers", "7-8-3", "--activations",
+                               "relu,softmax", "--loss", "cce", *DOC_ARGS]

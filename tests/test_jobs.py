@@ -93,3 +93,13 @@ def test_results_are_cached_by_key():
     t0 = time.monotonic()
     assert door.run(BIG, jobtasks.allocate, 1, key=key) == a
     assert time.monotonic() - t0 < 0.05
+
+
+def test_located_errors_come_back_whole_from_a_worker():
+    from calc import tasks
+    from calc.problem.spec import SpecError
+    bad = '{"inputs": [0.1], "targets": [0.5], "learning_rate": 0.5, "loss": "half_sse", ' \
+          '"layers": [{"weights": [["abc"]], "activation": "sigmoid"}]}'
+    with pytest.raises(SpecError) as e:
+        door.run(BIG, tasks.solve, bad, None, 9)
+    assert [p.field for p in e.value.problems] == ["layers[0].weights[0][0]"]

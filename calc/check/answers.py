@@ -23,6 +23,9 @@ class AnswerError(ValueError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self):                   # pickled whole, from a worker process back to the page
+        return self.__class__, (self.problems,)
+
 
 # ---- one number as written ----------------------------------------------------------------------
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from calc.jobs.cache import RESULTS
 
 
 def run(est: Estimate, fn: Callable, *args, progress: Callable[[float, float], None] | None = None,
-        key: Any = None, poll: float = 0.1) -> Any:
+        key: Any = None, poll: float = 0.1, timeout: float | None = None) -> Any:
     """fn(*args) within the budget; cached under `key` (when given) in the process-wide bounded cache."""
     if key is not None:
         hit = RESULTS.get(key, _MISS)
@@ -26,7 +26,7 @@ def run(est: Estimate, fn: Callable, *args, progress: Callable[[float, float], N
     if est.inline:
         value = fn(*args)
     else:
-        fut = pool.submit(fn, *args)
+        fut = pool.submit(fn, *args, timeout=timeout)
         t0 = time.monotonic()
         try:
             while not fut.done():

@@ -59,6 +59,9 @@ class SpecError(ValueError):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):                   # pickled whole, from a worker process back to the page
+        return self.__class__, (self.problems,)
+
 
 @dataclass(frozen=True)
 class Layer:

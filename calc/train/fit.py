@@ -61,10 +61,11 @@ from calc.jobs import budget
 from calc.jobs.budget import BudgetError, Estimate
 from calc.problem.model import ACTIVATIONS, LOSSES, MAX_SAMPLES
 from calc.problem.spec import Problem, Spec, SpecError, spec_from_dict
+from calc.train.loop import MAX_STEPS
 
 OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 RELU_LIKE = ("relu", "leaky_relu", "elu", "silu")
-MAX_UPDATES = 100_000           # calc.train.loop.MAX_STEPS
+MAX_UPDATES = MAX_STEPS         # updates of one run
 
 
 @dataclass(frozen=True)
