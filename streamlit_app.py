@@ -19,6 +19,7 @@ PAGES = [
     ("pages/solution.py", "Worked solution", ":material/functions:", "solution"),
     ("pages/matrix.py", "Matrix form", ":material/grid_on:", "matrix"),
     ("pages/training.py", "Training", ":material/trending_down:", "training"),
+    ("pages/data.py", "Training on data", ":material/table_chart:", "data"),
     ("pages/activations.py", "Activation functions", ":material/show_chart:", "activations"),
     ("pages/descent.py", "Gradient descent", ":material/downhill_skiing:", "descent"),
     ("pages/check.py", "Check my answers", ":material/fact_check:", "check"),
