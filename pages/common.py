@@ -339,20 +339,39 @@ def solve_current(notation: str | None = None, digits: int = 9):
 
 
 # ---- the shared sidebar -----------------------------------------------------------------------------
+def sidebar_text(spec: Spec) -> tuple[str, str, str | None]:
+    """What the sidebar shows of the loaded problem: its name, a one-line summary, where it came from."""
+    acts = " / ".join(layer.activation for layer in spec.layers)
+    summary = (f"{'-'.join(map(str, spec.sizes))} network · {acts} · {spec.loss} · "
+               f"{spec.n_samples} sample{'s' if spec.n_samples > 1 else ''} · eta {spec.learning_rate:g}")
+    source = SS.get("problem_source")
+    return spec.name or "(unnamed problem)", summary, "From " + code_span(source) if source else None
+
+
+def header_of(spec: Spec) -> tuple:
+    """Everything drawn outside a page's own part that depends on the problem (the sidebar, the notations
+    offered): a page part run as an st.fragment reruns the whole app when an edit changed it."""
+    return SS.get("version"), sidebar_text(spec), tuple(nt.available(spec)), notation_name(spec)
+
+
 def sidebar() -> None:
-    spec = current()
+    name, summary, source = sidebar_text(current())
     with st.sidebar:
         st.caption("Loaded problem")
-        st.text(spec.name or "(unnamed problem)")
-        acts = " / ".join(layer.activation for layer in spec.layers)
-        st.caption(f"{'-'.join(map(str, spec.sizes))} network · {acts} · {spec.loss} · "
-                   f"{spec.n_samples} sample{'s' if spec.n_samples > 1 else ''} · eta {spec.learning_rate:g}")
-        if SS.get("problem_source"):
-            st.caption("From " + code_span(SS["problem_source"]))
+        st.text(name)
+        st.caption(summary)
+        if source:
+            st.caption(source)
+
+
+_PRESET_NAMES: dict[str, str] = {}
 
 
 def preset_options() -> dict[str, str]:
-    return preset_names()
+    """{preset id: name}, read from the preset files once per server process (they ship with the app)."""
+    if not _PRESET_NAMES:
+        _PRESET_NAMES.update(preset_names())
+    return dict(_PRESET_NAMES)
 
 
 def fmt_value(v, digits: int | None = None) -> str:

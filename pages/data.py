@@ -108,9 +108,8 @@ def curves(history: list[dict]) -> None:
 
 
 def worked(table, data_id: str, opts, source: str, prep, report: dict) -> None:
-    st.caption("Update K uses one mini-batch of the training rows with the parameters after K - 1 updates; its new "
-               "weights are the parameters after K updates (with sgd; other optimizers also carry their state from "
-               "the updates before).")
+    st.caption("Update K uses one mini-batch of the training rows with the parameters (and the optimizer's state) "
+               "after K - 1 updates; its new weights are the parameters after K updates.")
     k = int(st.number_input("Update K", 1, max(report["updates"], 1), 1, key="data_update_k"))
     try:
         est = fit.estimate(prep, k - 1)

@@ -17,11 +17,11 @@ SS = st.session_state
 
 
 def entry_link(sol, step, key: str) -> None:
-    entries = tables.matrix_entries(sol, step)
-    if not entries:
+    labels = C.derived(sol, ("matrix_entries", step.id), lambda: {
+        sid: f"{where}: {sol.index[sid].label}" for where, sid in tables.matrix_entries(sol, step)})
+    if not labels:
         st.caption("Summarised network: no scalar steps to link to.")
         return
-    labels = {sid: f"{where}: {sol.index[sid].label}" for where, sid in entries}
     pick = st.selectbox("Entry -> its scalar step", list(labels), format_func=labels.get, key=key)
     if pick:
         latex_block([sol.index[pick]])
@@ -37,8 +37,9 @@ def main() -> None:
     mats = [s for s in sol.steps if s.kind == "matrix"]
     st.caption("Rows are samples; X is the input matrix (samples x inputs); W(l) is (units of layer l-1) x "
                "(units of layer l), as in the spec. Pick an entry under each matrix to see its scalar step.")
-    st.dataframe(pd.DataFrame([{"matrix": s.label, "shape": tables.shape_of(s.value), "id": s.id} for s in mats]),
-                 hide_index=True, key="matrix_shapes", height=35 * (len(mats) + 1) + 3)
+    st.dataframe(C.derived(sol, "matrix_shapes", lambda: C.frame(pd.DataFrame(
+        [{"matrix": s.label, "shape": tables.shape_of(s.value), "id": s.id} for s in mats]))),
+        hide_index=True, key="matrix_shapes", height=35 * (len(mats) + 1) + 3)
     fwd, bwd = st.tabs(["Forward", "Backward and update"])
     for s in mats:
         with fwd if ids.kind(s.id) in ("M.Z", "M.A") else bwd:

@@ -332,14 +332,18 @@ def at_a_glance(spec) -> None:
                 delta=None if loss.value is None or after.value is None else C.fmt_value(after.value - loss.value),
                 delta_color="inverse")
     # the first update of the output layer and of the first layer, worked in one line each (w5+ and w1+ for Mazur)
-    firsts = [next((s for s in sol.steps if s.kind == "update" and s.layer == l), None)
-              for l in (len(sol.spec.layers), 1)]
-    for s in {x.id: x for x in firsts if x is not None}.values():
-        st.latex(rf"{s.formula} = {s.substituted}")
+    def firsts() -> list[str]:
+        steps = [next((s for s in sol.steps if s.kind == "update" and s.layer == l), None)
+                 for l in (len(sol.spec.layers), 1)]
+        return [rf"{s.formula} = {s.substituted}" for s in {x.id: x for x in steps if x is not None}.values()]
+
+    for tex in C.derived(sol, "glance_firsts", firsts):
+        st.latex(tex)
     with st.container():
-        df = pd.DataFrame(updates_table(sol)).drop(columns=["updated"], errors="ignore")
+        data = C.derived(sol, "glance_updates", lambda: C.frame(
+            pd.DataFrame(updates_table(sol)).drop(columns=["updated"], errors="ignore")))
         dg = sol.digits
-        st.dataframe(df, hide_index=True, key="glance_updates", column_config={
+        st.dataframe(data, hide_index=True, key="glance_updates", column_config={
             "old": C.num_col(dg), "gradient": C.num_col(dg), "new": C.num_col(dg)})
     st.page_link("pages/solution.py", label="Read the worked solution", icon=":material/functions:")
 
@@ -354,6 +358,15 @@ def main() -> None:
                      on_change=_on_preset, placeholder="Load an example from the lecture notes...")
     with top[1]:
         C.notation_picker(spec, "notation_network")
+    SS["network_header"] = C.header_of(C.current())
+    problem_part()
+
+
+@st.fragment
+def problem_part() -> None:
+    """Everything below the example picker, as an st.fragment: a grid edit reruns only this part (the router, the
+    sidebar and the row above are not redrawn), unless it changed what they show: then the whole page reruns."""
+    spec = C.current()
     t_numbers, t_shape, t_files, t_csv = st.tabs(["Numbers", "Build your own", "Open · save · share",
                                                   "Targets from CSV"])
     with t_files:
@@ -376,6 +389,8 @@ def main() -> None:
         if d != C.problem_dict():      # validated only when a widget really changed the problem
             C.try_apply(d)
     spec = C.current()
+    if "flash" in SS or C.header_of(spec) != SS.get("network_header"):
+        st.rerun(scope="app")          # a message for the top of the page, or the sidebar / notations changed
     C.show_warnings(spec.warnings, "Warnings about this problem:")
     if spec.loss == "cce" and any(p.field.startswith("targets[") and "sum to" in p.message for p in spec.warnings):
         st.button("Normalise the targets (divide each row by its sum)", on_click=_on_normalise, key="normalise",

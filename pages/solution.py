@@ -25,89 +25,137 @@ def tex_line(step) -> str:
     return rf"{step.latex} &= {step.substituted}"
 
 
+def tex_blocks(steps, per_block: int = 12) -> list[str]:
+    """Steps as aligned LaTeX sources, a few lines per block."""
+    steps = list(steps)
+    return [r"\begin{aligned} " + r" \\[4pt] ".join(tex_line(s) for s in steps[k:k + per_block]) + r" \end{aligned}"
+            for k in range(0, len(steps), per_block)]
+
+
 def latex_block(steps, per_block: int = 12) -> None:
     """Steps as aligned LaTeX, a few lines per block (long blocks scroll sideways)."""
-    steps = list(steps)
-    for k in range(0, len(steps), per_block):
-        body = r" \\[4pt] ".join(tex_line(s) for s in steps[k:k + per_block])
-        st.latex(r"\begin{aligned} " + body + r" \end{aligned}")
+    for block in tex_blocks(steps, per_block):
+        st.latex(block)
 
 
-def _df(rows, digits: int, numeric: list[str], key: str, height=None):
-    if not rows:
-        return
-    df = pd.DataFrame(rows)
-    cfg = {c: C.num_col(digits) for c in numeric if c in df.columns}
-    st.dataframe(df, hide_index=True, column_config=cfg, key=key, height=height or "auto")
+def _latex(sol, name, steps_of, per_block: int = 12) -> None:
+    """latex_block of steps_of(), its sources built once per solution view (C.derived)."""
+    for block in C.derived(sol, ("tex", name), lambda: tex_blocks(steps_of(), per_block)):
+        st.latex(block)
+
+
+def _df(sol, name, rows_of, digits: int, numeric: list[str], key: str, height=None):
+    """st.dataframe of rows_of() (dicts), its Arrow table built once per solution view (C.derived)."""
+    _show(C.derived(sol, ("table", name), lambda: C.frame(rows_of())), digits, numeric, key, height)
 
 
 def forward_tab(sol, digits: int, key: str) -> None:
-    fwd = [s for s in sol.steps if s.kind == "forward"]
-    for s_i in sorted({s.sample for s in fwd}):
+    def blocks():
+        fwd = [s for s in sol.steps if s.kind == "forward"]
+        return [(s_i, tex_blocks([s for s in fwd if s.sample == s_i], per_block=16))
+                for s_i in sorted({s.sample for s in fwd})]
+
+    for s_i, texts in C.derived(sol, ("tex", "forward"), blocks):
         if sol.spec.n_samples > 1:
             st.markdown(f"**Sample {s_i}**")
-        latex_block([s for s in fwd if s.sample == s_i], per_block=16)
-    rows = tables.forward_table(sol)
-    if sol.spec.n_samples == 1:
-        rows = [{k: v for k, v in r.items() if k != "sample"} for r in rows]
-    _df(rows, digits, ["net value", "out value"], f"{key}_fwd")
+        for block in texts:
+            st.latex(block)
+
+    def rows():
+        rows = tables.forward_table(sol)
+        if sol.spec.n_samples == 1:
+            rows = [{k: v for k, v in r.items() if k != "sample"} for r in rows]
+        return rows
+
+    _df(sol, "forward", rows, digits, ["net value", "out value"], f"{key}_fwd")
 
 
 def loss_tab(sol, digits: int, key: str) -> None:
-    steps = [s for s in sol.steps if s.kind == "loss" and s.id != "loss_after"]
-    latex_block(steps)
-    _df([{"label": r["label"], "value": r["value"]} for r in tables.loss_table(sol)], digits, ["value"],
-        f"{key}_loss")
+    _latex(sol, "loss", lambda: [s for s in sol.steps if s.kind == "loss" and s.id != "loss_after"])
+    _df(sol, "loss", lambda: [{"label": r["label"], "value": r["value"]} for r in tables.loss_table(sol)], digits,
+        ["value"], f"{key}_loss")
+
+
+def _backward_parts(sol, central: dict | None) -> list[dict]:
+    """Per layer, output layer first: its title, LaTeX blocks, hidden sums (label, id, rows) and chain rows."""
+    L = len(sol.spec.layers)
+    sums = tables.hidden_sums(sol)
+    chain = tables.chain_table(sol)
+    parts = []
+    for l in range(L, 0, -1):
+        kinds = ("term", "dout", "act", "jac", "chain", "delta")
+        rows = [{k: v for k, v in r.items() if k not in ("id", "layer")} | (
+            {"central difference": central.get(ids.without_sample(r["id"])) if sol.spec.n_samples == 1
+             else None} if central is not None else {}) for r in chain if r["layer"] == l]
+        parts.append({
+            "l": l, "title": "Output layer" if l == L else f"Hidden layer {l}",
+            "factors": tex_blocks([s for s in sol.steps if s.kind == "backward" and s.layer == l
+                                   and ids.kind(s.id) in kinds]),
+            "sums": [(hs["label"], hs["id"], C.frame(hs["terms"] + [{"term": "sum", "value": hs["value"]}]))
+                     for hs in sums if ids.parse(hs["id"])[1]["l"] == l],
+            "grads": tex_blocks([s for s in sol.steps if s.kind == "backward" and s.layer == l
+                                 and ids.kind(s.id) in ("gw", "gb")]),
+            "chain": C.frame(rows),
+            "chain_numeric": [c for c in (rows[0] if rows else {}) if c.startswith("value") or c == "central difference"],
+        })
+    return parts
 
 
 def backward_tab(sol, digits: int, central: dict | None, key: str) -> None:
     L = len(sol.spec.layers)
-    sums = tables.hidden_sums(sol)
-    chain = tables.chain_table(sol)
-    for l in range(L, 0, -1):
-        title = "Output layer" if l == L else f"Hidden layer {l}"
-        with st.expander(f"{title}: deltas and gradients", expanded=l >= L - 1):
-            kinds = ("term", "dout", "act", "jac", "chain", "delta")
-            latex_block([s for s in sol.steps if s.kind == "backward" and s.layer == l and ids.kind(s.id) in kinds])
-            for hs in sums:
-                if ids.parse(hs["id"])[1]["l"] == l:
-                    st.markdown(f"Hidden sum {C.code_span(hs['label'])} term by term")
-                    _df(hs["terms"] + [{"term": "sum", "value": hs["value"]}], digits,
-                        ["delta value", "weight value", "value"], f"{key}_hs_{hs['id']}")
-            grads = [s for s in sol.steps if s.kind == "backward" and s.layer == l and ids.kind(s.id) in ("gw", "gb")]
-            latex_block(grads)
-            rows = [{k: v for k, v in r.items() if k not in ("id", "layer")} | (
-                {"central difference": central.get(ids.without_sample(r["id"])) if sol.spec.n_samples == 1
-                 else None} if central is not None else {}) for r in chain if r["layer"] == l]
-            _df(rows, digits, [c for c in (rows[0] if rows else {}) if c.startswith("value") or c == "central difference"],
-                f"{key}_chain_{l}")
+    for part in C.derived(sol, ("backward", central is not None), lambda: _backward_parts(sol, central)):
+        l = part["l"]
+        with st.expander(f"{part['title']}: deltas and gradients", expanded=l >= L - 1):
+            for block in part["factors"]:
+                st.latex(block)
+            for label, hs_id, data in part["sums"]:
+                st.markdown(f"Hidden sum {C.code_span(label)} term by term")
+                _show(data, digits, ["delta value", "weight value", "value"], f"{key}_hs_{hs_id}")
+            for block in part["grads"]:
+                st.latex(block)
+            _show(part["chain"], digits, part["chain_numeric"], f"{key}_chain_{l}")
+
+
+def _show(data, digits: int, numeric: list[str], key: str, height=None) -> None:
+    if data is None:
+        return
+    cols = C.columns_of(data)
+    st.dataframe(data, hide_index=True, column_config={c: C.num_col(digits) for c in numeric if c in cols}, key=key,
+                 height=height or "auto")
 
 
 def updates_tab(sol, digits: int, central: dict | None, key: str) -> None:
-    rows = tables.updates_table(sol, central)
-    for r in rows:
-        r["updated"] = "yes" if r["updated"] else "fixed"
-    _df(rows, digits, ["old", "gradient", "new", "central difference", "|difference|"], f"{key}_updates")
-    latex_block([s for s in sol.steps if s.kind == "update"])
+    def rows():
+        rows = tables.updates_table(sol, central)
+        for r in rows:
+            r["updated"] = "yes" if r["updated"] else "fixed"
+        return rows
+
+    _df(sol, ("updates", central is not None), rows, digits,
+        ["old", "gradient", "new", "central difference", "|difference|"], f"{key}_updates")
+    _latex(sol, "updates", lambda: [s for s in sol.steps if s.kind == "update"])
     after = sol.index.get("loss_after")
     if after is not None:
-        latex_block([after])
+        _latex(sol, "loss_after", lambda: [after])
         st.metric(f"Loss after the update, {after.label}", C.fmt_value(after.value, digits),
                   delta=C.fmt_value(after.value - sol.index["loss"].value, digits), delta_color="inverse")
 
 
 def diagram_tab(sol, key: str) -> None:
     grads = st.toggle("Show gradients on the edges", value=True, key=f"{key}_diag_grads")
-    st.graphviz_chart(diagram.dot(sol, digits=4, gradients=grads), width="stretch")
+    st.graphviz_chart(C.derived(sol, ("diagram", grads), lambda: diagram.dot(sol, digits=4, gradients=grads)),
+                      width="stretch")
     st.caption("Values of sample 1: inputs and each unit's output; each edge carries its weight"
                + (" and dE/dw." if grads else "."))
 
 
 def all_steps_tab(sol, digits: int, key: str) -> None:
-    rows = [{"step": s.label, "kind": s.kind, "value": s.value if not isinstance(s.value, list) else None,
-             "id": s.id} for s in sol.steps if s.kind != "matrix"]
-    _df(rows, digits, ["value"], f"{key}_all", height=320)
-    labels = [r["id"] for r in rows]
+    def rows():
+        return [{"step": s.label, "kind": s.kind, "value": s.value if not isinstance(s.value, list) else None,
+                 "id": s.id} for s in sol.steps if s.kind != "matrix"]
+
+    _df(sol, "all", rows, digits, ["value"], f"{key}_all", height=320)
+    labels = C.derived(sol, "all_ids", lambda: [s.id for s in sol.steps if s.kind != "matrix"])
     pick = st.selectbox("Show one step", labels, format_func=lambda i: sol.index[i].label, key=f"{key}_pick")
     if pick:
         s = sol.index[pick]

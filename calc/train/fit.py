@@ -405,7 +405,8 @@ def update_spec(prep: Prepared, k: int) -> Spec:
     d["inputs"] = [d["inputs"][i] for i in idx]
     d["targets"] = [d["targets"][i] for i in idx]
     d["name"] = f"update {k} of {prep.spec.name}"[:200]
-    return spec_from_dict(d)
+    # the optimizer's state after k - 1 updates travels with the snapshot: the worked update shows it
+    return dataclasses.replace(spec_from_dict(d), opt_state=snap.opt_state)
 
 
 def worked_update(prep: Prepared, k: int, digits: int = 9):
@@ -494,10 +495,6 @@ def main(argv: list[str] | None = None) -> int:
         if a.worked_update is not None:
             prep = prepare(table, opts, source)
             sol = worked_update(prep, a.worked_update)
-            if opts.optimizer != "sgd":
-                print(f"note: this is the gradient of update {a.worked_update}; its {opts.optimizer} step also uses "
-                      "the optimizer's state from the updates before, which the worked solution does not show",
-                      file=sys.stderr)
             if a.format == "json":
                 text = json.dumps(sol.to_dict(), allow_nan=False)
             else:
