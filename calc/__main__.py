@@ -15,7 +15,7 @@ import sys
 
 from calc.jobs import budget
 from calc.jobs.budget import BudgetError
-from calc.problem.files import WriteError, write_atomic
+from calc.problem.files import emit
 from calc.problem.spec import SpecError, load_spec
 
 
@@ -104,20 +104,7 @@ def cmd_solve(argv: list[str]) -> int:
 
 
 def _emit(text: str, output: str | None) -> int:
-    """The result to a file (written whole or not at all) or stdout; exit 2 with a message when it cannot be."""
-    try:
-        if output:
-            write_atomic(output, text if text.endswith("\n") else text + "\n")
-        else:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
-            sys.stdout.flush()
-    except WriteError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"stdout: not written ({e.strerror or e})", file=sys.stderr)
-        return 2
-    return 0
+    return emit(text, output)
 
 
 def _expand(sol, param: str) -> dict | str:

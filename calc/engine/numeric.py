@@ -24,7 +24,6 @@ from calc.engine.method import CORRECT, Method
 from calc.engine.typed import kink_warnings, leaves, snap_kinks
 from calc.maths.arith import FLOAT
 from calc.maths.functions import fused_delta, output_logs, softmax_jacobian, softmax_vjp
-from calc.maths.optimizers import OPTIMIZERS
 from calc.problem.model import Problem, Spec, SpecError
 
 Hook = Callable[[np.ndarray], np.ndarray]

@@ -56,3 +56,23 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def emit(text: str, output: str | None) -> int:
+    """A command's result to a file (written whole or not at all) or to stdout: 0, or 2 after a one-line message
+    on stderr (a full disk, a size limit, a closed stdout)."""
+    import sys
+    text = text if text.endswith("\n") else text + "\n"
+    try:
+        if output:
+            write_atomic(output, text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except WriteError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"stdout: not written ({e.strerror or e})", file=sys.stderr)
+        return 2
+    return 0

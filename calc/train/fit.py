@@ -55,6 +55,7 @@ from typing import Callable
 
 import numpy as np
 
+from calc.problem.files import emit
 from calc.data.table import DataError, Table, load, read_table
 from calc.engine.numeric import forward
 from calc.jobs import budget
@@ -529,21 +530,7 @@ def _fail(err: SpecError) -> int:
 
 
 def _emit(text: str, output: str | None) -> int:
-    from calc.problem.files import WriteError, write_atomic
-    text = text if text.endswith("\n") else text + "\n"
-    try:
-        if output:
-            write_atomic(output, text)
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-    except WriteError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"stdout: not written ({e.strerror or e})", file=sys.stderr)
-        return 2
-    return 0
+    return emit(text, output)
 
 
 # ---- the Markdown report ----------------------------------------------------------------------------------------

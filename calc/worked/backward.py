@@ -222,7 +222,7 @@ class BackwardSteps:
             fmt = {"g": self.sym(grad), "p": self.sym(old), "prev": f"{tex_state(name)}_{{\mathrm{{prev}}}}",
                    **{k: self.sym(v) for k, v in made.items()}}
             sub = {"g": self.num(grad), "p": self.num(old), "prev": const(prev), **{k: self.num(v) for k, v in made.items()}}
-            f = _fill(tex, fmt).replace(r"\mu", rf"\mu").replace("^{t}", f"^{{{t}}}")
+            f = _fill(tex, fmt).replace("^{t}", f"^{{{t}}}")
             s = _numbers(_fill(tex, sub), hp, t)
             self.add(sid, getattr(self.N, name)(l, i, j), f, s, self.look(sid), [old, grad, ids.ETA], "backward",
                      "optimizer", {"opt": opt.name, "what": name, "p": old, "g": grad, "t": t, "hp": hp,
