@@ -17,7 +17,7 @@ import streamlit as st
 from calc import tasks
 from calc.jobs import budget, door
 from calc.jobs.budget import BudgetError
-from calc.jobs.cache import RESULTS
+from calc.jobs.cache import RESULTS, BoundedCache
 from calc.jobs.pool import JobFailed
 from calc.worked import notation as nt
 from calc.problem import share
@@ -211,7 +211,7 @@ def vega_spec(layers: list[dict], **data) -> dict:
     only when its data changes. Build it once per chart and keep it: st.vega_lite_chart never changes it."""
     names = {k: f"{k}-{_digest(df)}" for k, df in data.items()}
     views = [{**layer, "data": {"name": names[layer["data"]]}} for layer in layers]
-    spec = {"datasets": {names[k]: df for k, df in data.items()}}
+    spec = {"datasets": {names[k]: frame(df) for k, df in data.items()}}
     if len(views) == 1:
         spec.update(views[0])
     else:
@@ -231,22 +231,30 @@ def vega_chart(spec: dict) -> None:
     st.vega_lite_chart(spec=spec, width="stretch")
 
 
-_DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_DERIVED_LOCK = threading.Lock()
+_DERIVED: dict[int, tuple[weakref.ref, dict]] = {}      # id(result) -> (a weak reference to it, what was derived)
+_DERIVED_LOCK = threading.RLock()                       # reentrant: a weak reference's callback may run inside
 
 
 def derived(result, name, make):
     """make(), kept with `result` (a cached result: a Solution view, a training run) for as long as it is cached:
     what a page derives from it (tables, chart specs) is built once, not on every rerun of every user."""
+    rid = id(result)
     with _DERIVED_LOCK:
-        kept = _DERIVED.get(result)
-        if kept is None:
-            kept = _DERIVED[result] = {}
+        entry = _DERIVED.get(rid)
+        if entry is None or entry[0]() is not result:
+            entry = _DERIVED[rid] = (weakref.ref(result, lambda ref, rid=rid: _forget(rid, ref)), {})
+        kept = entry[1]
         if name in kept:
             return kept[name]
     value = make()
     with _DERIVED_LOCK:
         return kept.setdefault(name, value)
+
+
+def _forget(rid: int, ref: weakref.ref) -> None:
+    with _DERIVED_LOCK:
+        if _DERIVED.get(rid, (None,))[0] is ref:
+            del _DERIVED[rid]
 
 
 def frame(rows):
@@ -268,10 +276,14 @@ def columns_of(data) -> list[str]:
     return list(data.column_names if hasattr(data, "column_names") else data.columns)
 
 
+PAGE_CACHE = BoundedCache(max_bytes=64 * 1024 * 1024, max_entries=4096)   # cheap to rebuild: apart from RESULTS
+
+
 def memo(key, make):
-    """make(), kept per server process under `key` (a tuple naming everything it depends on) in the bounded cache
-    of calc.jobs: for what a page derives from a cached result and draws the same on every rerun."""
-    return RESULTS.get_or(("page",) + tuple(key), make)
+    """make(), kept per server process under `key` (a tuple naming everything it depends on) in a bounded cache of
+    its own (so that these cheap things never push a solve or a training run out of RESULTS): for what a page draws
+    the same on every rerun (a grid's DataFrame, an activation's chart)."""
+    return PAGE_CACHE.get_or(tuple(key), make)
 
 
 # ---- computations through the engine's door (calc.jobs): estimated, refused over budget, or run in a killable

@@ -99,7 +99,7 @@ def path(expr: str, res) -> dict | None:
     walk = {"data": "walk", "mark": {"type": "line", "point": True, "color": "#d9822b", "strokeDash": [4, 3]},
             "encoding": {"x": {"field": "theta", "type": q}, "y": {"field": "f", "type": q},
                          "order": {"field": "k", "type": q},
-                         "tooltip": [{"field": "k", "type": q}, {"field": "theta", "type": q}, {"field": "f", "type": q}]}}
+                         "tooltip": [{"field": f, "type": q} for f in ("k", "theta", "f")]}}
     return C.vega_spec([curve, walk], curve=pd.DataFrame({"theta": xs, "f": ys}),
                        walk=pd.DataFrame({"theta": th, "f": list(res.values), "k": list(range(len(th)))}))
 

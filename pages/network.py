@@ -40,7 +40,8 @@ def _grid(rows, index, columns, key: str, alt: str):
     """A text grid (every cell typed as text, read later by calc.parse.text) -> the edited rows as lists; `rows`
     itself when no cell differs from what was shown (so an unchanged problem is not validated again)."""
     cells = _cells(rows)
-    df = pd.DataFrame(cells, index=index, columns=columns, dtype=object)
+    df = C.memo(("grid", tuple(map(tuple, cells)), tuple(index), tuple(columns)),    # st.data_editor copies it
+                lambda: pd.DataFrame(cells, index=index, columns=columns, dtype=object))
     cfg = {c: TEXT(c, required=True) for c in columns}
     out = st.data_editor(df, key=key, num_rows="fixed", column_config=cfg, alt=alt, width="content")
     got = [[None if (v is None or (isinstance(v, float) and v != v)) else v for v in r] for r in out.values.tolist()]

@@ -96,7 +96,8 @@ def _backward_parts(sol, central: dict | None) -> list[dict]:
             "grads": tex_blocks([s for s in sol.steps if s.kind == "backward" and s.layer == l
                                  and ids.kind(s.id) in ("gw", "gb")]),
             "chain": C.frame(rows),
-            "chain_numeric": [c for c in (rows[0] if rows else {}) if c.startswith("value") or c == "central difference"],
+            "chain_numeric": [c for c in (rows[0] if rows else {})
+                              if c.startswith("value") or c == "central difference"],
         })
     return parts
 
@@ -168,8 +169,8 @@ def all_steps_tab(sol, digits: int, key: str) -> None:
 
 
 def symbolic_tab(sol, digits: int) -> None:
-    """Formula, substituted, exact value and agreement per step (calc.symbolic.formulas)."""
-    from calc.symbolic import formulas as symbolic
+    """Formula, substituted, exact value and agreement per step (calc.symbolic.formulas, imported by the job only
+    when the toggle is on: SymPy takes about 0.3 s to import)."""
     if not st.toggle("Compute exact values with SymPy", key="symbolic_on"):
         st.caption("Exact arithmetic on every step, from the numbers as written (0.15 = 3/20).")
         return

@@ -67,22 +67,27 @@ def main() -> None:
     m = st.columns(2)
     m[0].metric("Loss before", C.fmt_value(res.history[0]))
     m[1].metric(f"Loss after {done:,} updates", C.fmt_value(res.history[-1]))
-    names = nt.make(spec, C.notation_name(spec))
-    outs = {names.out(len(spec.layers), j)[0]: float(res.outs[0, j - 1]) for j in range(1, spec.sizes[-1] + 1)}
-    st.dataframe(pd.DataFrame([{"output (sample 1)": k, "after training": v, "target": float(spec.targets[0, j])}
-                               for j, (k, v) in enumerate(outs.items())]), hide_index=True, key="train_outs",
+    notation = C.notation_name(spec)
+    names = nt.make(spec, notation)
+
+    def outputs():
+        outs = {names.out(len(spec.layers), j)[0]: float(res.outs[0, j - 1]) for j in range(1, spec.sizes[-1] + 1)}
+        return C.frame([{"output (sample 1)": k, "after training": v, "target": float(spec.targets[0, j])}
+                        for j, (k, v) in enumerate(outs.items())])
+
+    # tables and the chart are built once per training run (C.derived), not on every rerun
+    st.dataframe(C.derived(res, ("outputs", notation), outputs), hide_index=True, key="train_outs",
                  column_config={"after training": C.num_col(10), "target": C.num_col(10)})
     t_curve, t_params, t_step = st.tabs(["Loss curve", "Parameters every k updates", "Worked solution at update k"])
     with t_curve:
         log = st.toggle("Log scale", value=True, key="train_log")
-        C.vega_chart(C.memo(("loss_chart", C.current_json(), steps, None if batch == n else batch, seed, log),
-                            lambda: loss_chart(res.history, log)))
+        C.vega_chart(C.derived(res, ("loss_chart", log), lambda: loss_chart(res.history, log)))
     with t_params:
-        rows = [{"update": k, "loss": res.history[k], **tables.parameter_row(res.snapshots[k], names)}
-                for k in sorted(res.snapshots) if k <= done]
-        df = pd.DataFrame(rows)
-        st.dataframe(df, hide_index=True, key="train_params",
-                     column_config={c: C.num_col(9) for c in df.columns if c != "update"})
+        params = C.derived(res, ("parameters", notation), lambda: C.frame(pd.DataFrame(
+            [{"update": k, "loss": res.history[k], **tables.parameter_row(res.snapshots[k], names)}
+             for k in sorted(res.snapshots) if k <= done])))
+        st.dataframe(params, hide_index=True, key="train_params",
+                     column_config={c: C.num_col(9) for c in C.columns_of(params) if c != "update"})
     with t_step:
         k = int(st.number_input("Update k (the parameters after k updates)", 0, max(done, 0), min(done, 1),
                                 key="train_k"))

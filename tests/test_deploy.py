@@ -91,11 +91,19 @@ def wait_gone(sids: set[int], timeout: float = 5.0) -> dict[int, str]:
 
 
 # ---- (a) a small class ---------------------------------------------------------------------------------
+def in_thread(fn, *args):
+    """fn(*args) in a fresh thread: the browser tests' Playwright keeps an event loop running in this one, where
+    asyncio.run would refuse to start."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as ex:
+        return ex.submit(fn, *args).result()
+
+
 def test_small_class_on_two_replicas(L, tmp_path):
     need_nginx()
     args = L.parse_args(["--sessions", "40", "--duration", "30", "--ramp", "8", "--think", "4", "8",
                          "--replicas", "2", "--timeout", "30"])
-    res = L.run_config(2, args, tmp_path)
+    res = in_thread(L.run_config, 2, args, tmp_path)
     detail = (f"app {res.app_errors}, disconnects {res.disconnects}, timeouts {res.timeouts}, connect "
               f"{res.connect_errors}, uploads {res.upload_errors}, other {res.other_errors[:3]}")
     assert res.errors == 0, detail
@@ -179,7 +187,7 @@ def test_balancer_sticky_headers_and_sigterm(L, tmp_path):
                 await tab.close()
             return own, foreign
 
-        own, foreign = asyncio.run(tab_uploads())
+        own, foreign = in_thread(asyncio.run, tab_uploads())
         assert own[0] == 204, own                                    # with its cookie: its replica
         assert foreign[0] == 400 and "Invalid session_id" in foreign[1], foreign   # the other replica
 

@@ -108,7 +108,7 @@ def open_page(page, base: str, path: str = "", wait_text: str | None = None) -> 
 
 def go_sidebar(page, title: str, wait_text: str | None = None) -> None:
     """Switch page through the sidebar (same session, so the loaded problem is kept)."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
     page.locator('[data-testid="stMainBlockContainer"] h1', has_text=title).first.wait_for(timeout=LOAD_TIMEOUT_MS)
     if wait_text:
         page.get_by_text(wait_text, exact=False).first.wait_for(timeout=LOAD_TIMEOUT_MS)

@@ -146,7 +146,8 @@ def test_screenshot_of_every_page(page, app_url, screenshots):
     """Every page in one session (switching through the sidebar keeps Mazur's problem); no page shows an error."""
     H.open_page(page, app_url, "", "At a glance")
     for path, title, wait_text in PAGES:
-        if path and page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).count() == 0:
+        link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True)
+        if path and link.count() == 0:
             continue                                           # a page not landed yet (check, export)
         if path:
             H.go_sidebar(page, title, wait_text)
