@@ -26,7 +26,8 @@ PAGES = [
     ("pages/export.py", "Export", ":material/download:", "export"),
 ]
 
-st.set_page_config(page_title="Backprop, step by step", page_icon=":material/hub:", layout="wide")
+# the favicon is a local file: a :material/...: page icon would be fetched from a third-party font server
+st.set_page_config(page_title="Backprop, step by step", page_icon=str(ROOT / "pages" / "favicon.png"), layout="wide")
 common.init_state()
 nav = st.navigation([st.Page(f, title=t, icon=i, url_path=u, default=(k == 0))
                      for k, (f, t, i, u) in enumerate(PAGES) if (ROOT / f).exists()])

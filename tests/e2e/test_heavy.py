@@ -39,3 +39,20 @@ def test_a_heavy_link_does_not_stall_another_session(browser, app_url):
     finally:
         heavy_ctx.close()
         other_ctx.close()
+
+
+def test_no_third_party_assets(browser, app_url):
+    """Every request the app's pages make goes to the app's own server (issue 12: no third-party assets)."""
+    from urllib.parse import urlparse
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    hosts: set[str] = set()
+    ctx.on("request", lambda req: hosts.add(urlparse(req.url).netloc))
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(H.LOAD_TIMEOUT_MS)
+        for path, wait in (("", "At a glance"), ("solution", "Digits shown"), ("activations", None)):
+            H.open_page(page, app_url, path, wait_text=wait)
+    finally:
+        ctx.close()
+    own = urlparse(app_url).netloc
+    assert hosts and hosts <= {own}, hosts - {own}
