@@ -66,3 +66,11 @@ def check_class(spec_json: str, data: bytes, notation: str | None):
     """The class report of an ANSWERS.csv against the problem (calc.check.klass)."""
     from calc.check.klass import check_class as _check_class
     return _check_class(load_spec(spec_json), data, notation=notation)
+
+
+def class_set_zip(arch, acts, loss: str, seed: int, n: int, fmt: str) -> bytes:
+    """A class set of generated exercises (worksheets, answer keys, problems) as one zip."""
+    from calc.export import generate as gen
+    from calc.export.cli import class_set, zip_bytes
+    from calc.export.document import Options
+    return zip_bytes(class_set(gen.variants(arch, acts, loss, seed, n), fmt, Options()))

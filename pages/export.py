@@ -7,7 +7,6 @@ import streamlit as st
 from calc.export import generate as gen
 from calc.maths.functions import ACTIVATIONS
 from calc.export import FORMATS, export
-from calc.export.cli import class_set, zip_bytes
 from calc.export.document import Options
 from calc.maths.functions import LOSSES
 from calc import tasks
@@ -89,13 +88,23 @@ def generator() -> None:
     fmt = c6.selectbox("Format", list(FORMATS), format_func=LABELS.get, key="gen_fmt", index=2)
     if st.button("Generate the class set", key="gen_go"):
         try:
-            specs = gen.variants(arch, acts, loss, seed, n)
-            files = class_set(specs, fmt, Options())
+            gen.variants(arch, acts, loss, seed, 1)          # the options checked at once (a located message)
         except ValueError as e:
             st.warning("Not generated:")
             st.text(str(e))
             return
-        st.session_state["gen_zip"] = zip_bytes(files)
+        # the generator through the engine's door: about one small worked solution and two documents per variant
+        est = budget.Estimate("class set", 2e5 * n, f"{n} variants", "the number of variants", wall=0.15 * n)
+        try:
+            data = C.job(est, tasks.class_set_zip, arch, acts, loss, seed, n, fmt,
+                         key=("class_set", repr(arch), repr(acts), loss, seed, n, fmt), label="Generating")
+        except ValueError as e:
+            st.warning("Not generated:")
+            st.text(str(e))
+            return
+        if data is None:
+            return
+        st.session_state["gen_zip"] = data
         st.session_state["gen_count"] = n
     if st.session_state.get("gen_zip"):
         st.download_button(f"Download {st.session_state['gen_count']} variants (zip)", st.session_state["gen_zip"],
