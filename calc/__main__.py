@@ -100,11 +100,7 @@ def cmd_solve(argv: list[str]) -> int:
             text += (f"\n\n## {expanded['label']} fully expanded\n\n$$ {expanded['latex']} $$\n\n"
                      f"At the given numbers: {expanded['value']} (expanded) = {expanded['chain']} (chain of factors), "
                      f"relative difference {expanded['rel_diff']:.1e}.")
-    return _emit(text, a.output)
-
-
-def _emit(text: str, output: str | None) -> int:
-    return emit(text, output)
+    return emit(text, a.output)
 
 
 def _expand(sol, param: str) -> dict | str:
@@ -152,7 +148,7 @@ def cmd_train(argv: list[str]) -> int:
             if k < 10 or k == len(res.history) - 1 or k % max(1, len(res.history) // 20) == 0:
                 lines.append(f"| {k} | {h:.10g} |")
         text = "\n".join(lines)
-    rc = _emit(text, a.output)
+    rc = emit(text, a.output)
     if rc:
         return rc
     if res.stopped:

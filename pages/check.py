@@ -14,10 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from calc.check.check import AnswerError, check, hand_chain, parse_answers, side_by_side
-from calc.check.klass import MAX_BYTES, MAX_STUDENTS, ClassError, check_class
+from calc.check.klass import MAX_BYTES, MAX_STUDENTS, ClassError
 from calc import tasks
 from calc.jobs import budget, door
-from calc.jobs.cache import RESULTS
 from calc.jobs.pool import JobFailed
 from calc.problem.model import Problem
 from pages import common as C
@@ -149,26 +148,15 @@ def _class_checked(spec_json: str, data: bytes, notation: str):
     key = ("check_class", spec_json, hashlib.sha256(data).hexdigest(), notation)
     students = max(data.count(b"\n"), 1)
     est = budget.check_class(C.spec_of(spec_json), students)
-    if est.inline:
-        hit = RESULTS.get(key)
-        return hit if hit is not None else RESULTS.put(key, check_class(C.spec_of(spec_json), data, notation=notation))
-    # off the page thread: a worker with a longer limit than a single solve (about 0.2 s a wrong student)
+    # through the door: inline for a small class, else a worker with a longer limit than a single solve
+    bar = C.progress_bar("Checking the class", est)
     try:
-        return door.run(est, tasks.check_class, spec_json, data, notation, key=key, timeout=max(60.0, est.seconds * 3),
-                        progress=_bar("Checking the class"))
+        return door.run(est, tasks.check_class, spec_json, data, notation, key=key,
+                        timeout=max(60.0, est.seconds * 3), progress=bar)
     except JobFailed as e:
         raise ClassError([Problem("answers", f"the class check {e}")]) from None
-
-
-def _bar(label: str):
-    """A progress callback for calc.jobs.door.run: one st.progress, its fraction and the seconds so far."""
-    slot = {}
-
-    def progress(fraction: float, spent: float) -> None:
-        if "bar" not in slot:
-            slot["bar"] = st.progress(0.0)
-        slot["bar"].progress(fraction, text=f"{label}: {spent:.0f} s")
-    return progress
+    finally:
+        bar.done()
 
 
 def class_frames(rep) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -296,13 +296,7 @@ def spec_of(spec_json: str) -> Spec:
 def job(est, task, *args, key=None, label: str = "Working"):
     """task(*args) through the door: a refusal or a failure is shown as an st.error and gives None. Leaving the
     page or changing the input stops the script here, which cancels the job (its process is killed)."""
-    slot = {}
-
-    def progress(fraction: float, spent: float) -> None:
-        if "bar" not in slot:
-            slot["bar"] = st.progress(0.0)
-        slot["bar"].progress(fraction, text=f"{label}: {spent:.0f} s (estimated {est.seconds:.0f} s)")
-
+    progress = progress_bar(label, est)
     try:
         return door.run(est, task, *args, key=key, progress=progress)
     except BudgetError as e:
@@ -312,9 +306,22 @@ def job(est, task, *args, key=None, label: str = "Working"):
     except SpecError as e:
         show_problems(e.problems, "This problem cannot be solved:")
     finally:
-        if "bar" in slot:
-            slot["bar"].empty()
+        progress.done()
     return None
+
+
+def progress_bar(label: str, est=None):
+    """A progress callback for calc.jobs.door.run: one st.progress, created on the first call; .done() removes it."""
+    slot = {}
+
+    def progress(fraction: float, spent: float) -> None:
+        if "bar" not in slot:
+            slot["bar"] = st.progress(0.0)
+        guess = "" if est is None else f" (estimated {est.seconds:.0f} s)"
+        slot["bar"].progress(fraction, text=f"{label}: {spent:.0f} s{guess}")
+
+    progress.done = lambda: slot["bar"].empty() if "bar" in slot else None
+    return progress
 
 
 def solved(spec_json: str, notation: str | None, digits: int):

@@ -49,8 +49,7 @@ def _const(A, text, value):
     """`value` in A, exactly as typed when `text` is what was typed for it (a stale text is ignored)."""
     if text is not None:
         try:
-            from calc.parse.text import parse_number as _p
-            if _p(text).value != float(value):
+            if parse_number(text).value != float(value):
                 text = None
         except ValueError:
             text = None

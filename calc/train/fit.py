@@ -501,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 from calc.export.markdown import render
                 text = render(sol, digits=9)
-            return _emit(text, a.output)
+            return emit(text, a.output)
         report = fit(table, opts, source, progress=bar)
     except DataError as e:
         return _fail(e)
@@ -514,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
         if bar is not None:
             bar.close()
     text = json.dumps(report, allow_nan=False) if a.format == "json" else markdown(report)
-    rc = _emit(text, a.output)
+    rc = emit(text, a.output)
     if rc:
         return rc
     if report["stopped"]:
@@ -527,10 +527,6 @@ def _fail(err: SpecError) -> int:
     for p in err.problems:
         print(str(p), file=sys.stderr)
     return 2
-
-
-def _emit(text: str, output: str | None) -> int:
-    return emit(text, output)
 
 
 # ---- the Markdown report ----------------------------------------------------------------------------------------

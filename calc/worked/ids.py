@@ -224,13 +224,19 @@ def bias(mode: str, l: int, u: int) -> str | None:
     return None if mode == "none" else b(l, None if mode == "shared" else u)
 
 
-def grad(sid: str) -> str:
-    """The gradient step of a parameter or its update: w./nw. -> gw., b./nb. -> gb. (sample index dropped)."""
+def _param_of(sid: str, what: str) -> tuple[str, dict[str, int]]:
+    """("w" | "b", indices without the sample) of a parameter, its gradient or its update."""
     k, f = parse(sid)
     base = {"w": "w", "nw": "w", "gw": "w", "b": "b", "nb": "b", "gb": "b"}.get(k)
     if base is None:
-        raise IdError(f"{sid!r} is not a weight or bias")
+        raise IdError(f"{sid!r} is not a weight or bias{what}")
     f.pop("s", None)
+    return base, f
+
+
+def grad(sid: str) -> str:
+    """The gradient step of a parameter or its update: w./nw. -> gw., b./nb. -> gb. (sample index dropped)."""
+    base, f = _param_of(sid, "")
     return make("g" + base, **f)
 
 
@@ -244,11 +250,7 @@ def new(sid: str) -> str:
 
 def param(sid: str) -> str:
     """The given parameter of an update or gradient: nw./gw. -> w., nb./gb. -> b. (sample index dropped)."""
-    k, f = parse(sid)
-    base = {"w": "w", "nw": "w", "gw": "w", "b": "b", "nb": "b", "gb": "b"}.get(k)
-    if base is None:
-        raise IdError(f"{sid!r} is not a weight or bias step")
-    f.pop("s", None)
+    base, f = _param_of(sid, " step")
     return make(base, **f)
 
 
