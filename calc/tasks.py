@@ -45,11 +45,11 @@ def documents(spec_json: str, notation: str | None, digits: int, opts) -> dict[s
     return {fmt: export(sol, fmt, opts) for fmt in FORMATS}
 
 
-def fit(table, opts, source: str) -> dict:
-    """Train a classifier on a table (calc.data.table.Table) with calc.train.fit.FitOptions: the report dict of
-    `python -m calc fit --format json`."""
-    from calc.train.fit import fit as _fit
-    return _fit(table, opts, source)
+def fit_chunk(table, opts, source: str, e0: int, e1: int, state):
+    """Epochs e0+1..e1 of that run from `state` (the parameters after e0 epochs; None at e0 = 0): a
+    calc.train.fit.Chunk. The Data page trains chunk by chunk and draws the curves after each."""
+    from calc.train.fit import prepare, run_epochs
+    return run_epochs(prepare(table, opts, source), state, e0, e1)
 
 
 def fit_update(table, opts, source: str, k: int) -> str:

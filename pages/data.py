@@ -3,7 +3,7 @@ the class) and see loss and accuracy per epoch on the training and test sets, th
 final weights, and the worked solution of any update.
 
 Everything is computed by calc.train.fit (the same run as `python -m calc fit`) through the engine's door
-(calc.tasks.fit, calc.tasks.fit_update); this page only lays out the report. Column and class names come from
+(calc.tasks.fit_chunk, calc.tasks.fit_update); this page only lays out the report. Column and class names come from
 the user's file: they are shown as data (tables, chart legends), never as Markdown.
 """
 from __future__ import annotations
@@ -107,6 +107,42 @@ def curves(history: list[dict]) -> None:
             st.altair_chart(chart, width="stretch")
 
 
+def train_live(table, data_id: str, opts, source: str, prep) -> dict | None:
+    """The run's report, trained chunk by chunk through the engine's door (each chunk a killable job of about 0.4 s,
+    cached): the loss and accuracy curves are drawn after each chunk, so they grow while the run goes on. Leaving
+    the page or changing an option stops the script, which cancels the chunk that runs; the chunks done stay cached."""
+    key = ("data-fit", data_id, opts)
+    done = RESULTS.get(key)
+    if done is not None:
+        return done
+    total = fit.estimate(prep)
+    try:
+        total.check()
+    except BudgetError as e:
+        st.error(f"Not computed: {e}", icon=":material/block:")
+        return None
+    plan = fit.epoch_chunks(opts.epochs, total.seconds)
+    u = prep.updates_per_epoch
+    live = st.empty()
+    chunks, state = [], None
+    for e0, e1 in plan:
+        part = C.job(fit.estimate(prep, (e1 - e0) * u), tasks.fit_chunk, table, opts, source, e0, e1, state,
+                     key=("data-fit-chunk", data_id, opts, e0, e1), label=f"Training epochs {e0 + 1} to {e1}")
+        if part is None:
+            live.empty()
+            return None
+        chunks.append(part)
+        state = part.state
+        if part.stopped:
+            break
+        if len(plan) > 1 and e1 < opts.epochs:
+            with live.container():
+                st.progress(e1 / opts.epochs, text=f"Training: epoch {e1} of {opts.epochs}")
+                curves([r for c in chunks for r in c.records])
+    live.empty()
+    return RESULTS.put(key, fit.report(prep, chunks))
+
+
 def worked(table, data_id: str, opts, source: str, prep, report: dict) -> None:
     st.caption("Update K uses one mini-batch of the training rows with the parameters (and the optimizer's state) "
                "after K - 1 updates; its new weights are the parameters after K updates.")
@@ -156,8 +192,7 @@ def main() -> None:
         return
     st.caption(f"{prep.n_train} training rows, {len(prep.test_idx)} test rows; batch size {prep.batch}: "
                f"{prep.updates_per_epoch} updates per epoch, {prep.updates:,} updates in all.")
-    report = C.job(fit.estimate(prep), tasks.fit, table, opts, source, key=("data-fit", data_id, opts),
-                   label="Training")
+    report = train_live(table, data_id, opts, source, prep)
     if report is None:
         return
     if report["stopped"]:

@@ -375,3 +375,67 @@ def test_the_readme_documents_the_command_the_tests_run():
     command = " ".join(section.split("```bash")[1].split("\n")[1:3]).replace("\\", " ")
     assert command.split() == ["python", "-m", "calc", "fit", "--data", "seeds", "--layers", "7-8-3", "--activations",
                                "relu,softmax", "--loss", "cce", *DOC_ARGS]
+
+
+# ---- a run in chunks (the Data page's live curves) ------------------------------------------------------------------
+@pytest.mark.parametrize("engine", ["scalar", "vector", "reference"])
+def test_training_resumed_at_an_update_gives_the_whole_runs_numbers(engine):
+    from calc.train.loop import train
+    prep = F.prepare(load("seeds"), F.FitOptions(layers=(7, 3, 3), activations=("tanh", "softmax"), batch_size=40,
+                                                 seed=3, standardize=True))
+    whole = train(prep.spec, 12, 40, 5, keep={4, 8, 12}, engine=engine)
+    first = train(prep.spec, 4, 40, 5, keep={4}, engine=engine)
+    rest = train(first.snapshots[4], 12, 40, 5, keep={4, 8, 12}, engine=engine, start=4)
+    assert sorted(rest.snapshots) == [4, 8, 12]
+    assert rest.history == whole.history[4:]                     # history[i] = the loss after start + i updates
+    for k in (8, 12):
+        for a, b in zip(rest.snapshots[k].layers, whole.snapshots[k].layers):
+            assert np.array_equal(a.weights, b.weights) and np.array_equal(a.biases, b.biases)
+    with pytest.raises(Exception, match="start"):
+        train(prep.spec, 3, 40, 5, start=4)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_fit_trained_in_chunks_reports_exactly_the_whole_run(optimizer):
+    opts = F.FitOptions(layers=(7, 5, 3), activations=("relu", "softmax"), epochs=7, batch_size=32, seed=2,
+                        standardize=True, optimizer=optimizer, learning_rate=0.05)
+    t = load("seeds")
+    prep = F.prepare(t, opts, "seeds")
+    chunks, state = [], None
+    for e0, e1 in [(0, 2), (2, 3), (3, 7)]:
+        chunks.append(F.run_epochs(prep, state, e0, e1))
+        state = chunks[-1].state
+    assert [r["epoch"] for c in chunks for r in c.records] == list(range(8))
+    assert F.report(prep, chunks) == F.fit(t, opts, "seeds")
+    if optimizer == "adam":                                      # the optimizer's state travels with the chunks
+        assert state.opt_state is not None
+
+
+def test_epoch_chunks_cover_every_epoch_once():
+    assert F.epoch_chunks(5, 0.01) == [(0, 5)]
+    for epochs, seconds in [(3, 1.0), (10, 0.2), (200, 0.17), (2000, 30.0), (7, 100.0)]:
+        plan = F.epoch_chunks(epochs, seconds)
+        assert plan[0][0] == 0 and plan[-1][1] == epochs
+        assert all(a < b for a, b in plan) and all(p[1] == q[0] for p, q in zip(plan, plan[1:]))
+        assert len(plan) == min(epochs, 40, max(10, math.ceil(seconds / 0.25)))
+
+
+def test_the_data_page_trains_in_chunks_and_shows_the_whole_runs_numbers():
+    from streamlit.testing.v1 import AppTest
+
+    from calc.jobs.cache import RESULTS
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=180).run()
+    at.switch_page("pages/data.py").run()
+    at.number_input(key="data_epochs").set_value(300).run()
+    assert not at.exception and not at.error
+    opts = F.FitOptions(layers=(7, 8, 3), activations=("relu", "softmax"), epochs=300, batch_size=16,
+                        test_fraction=0.3, seed=1, standardize=True)
+    plan = F.epoch_chunks(300, F.estimate(F.prepare(load("seeds"), opts, "seeds")).seconds)
+    assert len(plan) >= 10
+    chunk_keys = [k for k in RESULTS.keys() if k[0] == "data-fit-chunk" and k[2] == opts]
+    assert sorted((k[3], k[4]) for k in chunk_keys) == plan          # trained chunk by chunk, each cached
+    history = next(d.value for d in at.dataframe if "test_accuracy" in d.value.columns)
+    report = F.fit(load("seeds"), opts, "seeds")
+    assert history["epoch"].tolist() == list(range(301))
+    assert history["train_loss"].tolist() == [h["train_loss"] for h in report["history"]]
+    assert history["test_accuracy"].tolist() == [h["test_accuracy"] for h in report["history"]]

@@ -51,6 +51,10 @@ class BoundedCache:
     def nbytes(self) -> int:
         return self._bytes
 
+    def keys(self) -> list:
+        with self._lock:
+            return list(self._d)
+
     def __len__(self) -> int:
         return len(self._d)
 

@@ -325,51 +325,95 @@ def _ticking(progress: Callable[[float, str], None] | None, seconds: float, labe
         t.join()
 
 
-def fit(table: Table, opts: FitOptions, source: str = "data",
-        progress: Callable[[float, str], None] | None = None) -> dict:
-    """Train and report (the JSON object of the module docstring). Raises SpecError or BudgetError before training."""
+@dataclass
+class Chunk:
+    """Epochs e0+1..e1 of a run (and epoch 0 when e0 = 0): one history record per epoch, the parameters (and the
+    optimizer's state) after epoch e1 to go on from, the test set's predicted classes then, and why training stopped
+    early (None: it did not)."""
+    e0: int
+    e1: int
+    records: list[dict]
+    state: Spec
+    pred: np.ndarray
+    stopped: str | None = None
+
+
+def epoch_chunks(epochs: int, seconds: float, per_chunk: float = 0.25, most: int = 40,
+                 least: int = 10) -> list[tuple[int, int]]:
+    """(e0, e1) ranges covering epochs 1..N: one for a run estimated under 0.05 s, else at least `least` (or one per
+    epoch) and about `per_chunk` estimated seconds each, at most `most`. The app trains chunk by chunk and draws the
+    curves after each."""
+    n = 1 if seconds < 0.05 else int(min(epochs, most, max(least, math.ceil(seconds / per_chunk))))
+    cuts = [round(epochs * i / n) for i in range(n + 1)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def run_epochs(prep: Prepared, state: Spec | None, e0: int, e1: int,
+               progress: Callable[[float, str], None] | None = None) -> Chunk:
+    """Train epochs e0+1..e1 from `state` (the parameters after e0 epochs; None = the initial ones at e0 = 0) and
+    evaluate both sets after each epoch. Chunks of a run give exactly the numbers of the whole run."""
     from calc.train.loop import train
-    prep = prepare(table, opts, source)
-    est = estimate(prep).check()
     u = prep.updates_per_epoch
-    keep = set(range(0, prep.updates + 1, u))
+    start = prep.spec if state is None else state
+    keep = {e * u for e in range(e0, e1 + 1)}
+    est = estimate(prep, (e1 - e0) * u).check()
     res = _ticking(progress, est.seconds, "training",
-                   lambda: train(prep.spec, prep.updates, prep.batch, opts.seed, keep=keep))
-    n_cls = len(table.classes)
-    history = []
-    last = None
-    epochs = [e for e in range(opts.epochs + 1) if e * u in res.snapshots]
+                   lambda: train(start, e1 * u, prep.batch, prep.opts.seed, keep=keep, start=e0 * u))
+    n_cls = len(prep.table.classes)
+    records, last = [], (start, None)
+    epochs = [e for e in range(e0 if e0 == 0 else e0 + 1, e1 + 1) if e * u in res.snapshots]
     for i, e in enumerate(epochs):
         if progress is not None:
             progress(0.9 + 0.1 * i / max(len(epochs), 1), "evaluating")
         snap = res.snapshots[e * u]
         tr_loss, tr_acc, _ = evaluate(snap, prep.X_train, prep.y_train, n_cls)
         te_loss, te_acc, pred = evaluate(snap, prep.X_test, prep.y_test, n_cls)
-        hist = res.history[e * u] if e * u < len(res.history) else tr_loss
-        history.append({"epoch": e, "update": e * u, "train_loss": _num(hist), "test_loss": te_loss,
+        rel = e * u - e0 * u
+        hist = res.history[rel] if rel < len(res.history) else tr_loss
+        records.append({"epoch": e, "update": e * u, "train_loss": _num(hist), "test_loss": te_loss,
                         "train_accuracy": tr_acc, "test_accuracy": te_acc})
         last = (snap, pred)
     if progress is not None:
         progress(1.0, "done")
-    final, pred = last
+    state, pred = last
+    if pred is None:          # stopped in the chunk's first epoch: the predictions of the parameters it started from
+        pred = evaluate(state, prep.X_test, prep.y_test, n_cls)[2]
+    return Chunk(e0, e1, records, state, pred, res.stopped)
+
+
+def report(prep: Prepared, chunks: list[Chunk]) -> dict:
+    """The report (the JSON object of the module docstring) of a run trained as `chunks` (in order)."""
+    opts, table = prep.opts, prep.table
+    n_cls = len(table.classes)
+    history = [r for c in chunks for r in c.records]
+    final, pred = chunks[-1].state, chunks[-1].pred
+    stopped = next((c.stopped for c in chunks if c.stopped), None)
     end = history[-1]
     layers = [{"activation": layer.activation, "weights": _safe(layer.weights), "biases": _safe(layer.biases)}
               for layer in final.layers]
     return {
-        "data": {"source": source, "rows": int(table.X.shape[0]), "features": int(table.X.shape[1]),
+        "data": {"source": prep.source, "rows": int(table.X.shape[0]), "features": int(table.X.shape[1]),
                  "columns": list(table.columns), "classes": list(table.classes), "train_rows": prep.n_train,
                  "test_rows": int(len(prep.test_idx))},
         "options": opts.as_dict(),
-        "updates_per_epoch": u, "updates": prep.updates,
+        "updates_per_epoch": prep.updates_per_epoch, "updates": prep.updates,
         "history": history,
         "train_loss": end["train_loss"], "test_loss": end["test_loss"],
         "train_accuracy": end["train_accuracy"], "test_accuracy": end["test_accuracy"],
         "confusion": confusion(prep.y_test, pred, n_cls) if len(prep.test_idx) else None,
         "layers": layers,
         "standardization": None if prep.mean is None else {"mean": _safe(prep.mean), "std": _safe(prep.std)},
-        "stopped": res.stopped,
+        "stopped": stopped,
         "warnings": [w.as_dict() for w in prep.spec.warnings],
     }
+
+
+def fit(table: Table, opts: FitOptions, source: str = "data",
+        progress: Callable[[float, str], None] | None = None) -> dict:
+    """Train and report (the JSON object of the module docstring). Raises SpecError or BudgetError before training."""
+    prep = prepare(table, opts, source)
+    estimate(prep).check()
+    return report(prep, [run_epochs(prep, None, 0, opts.epochs, progress)])
 
 
 def _num(v) -> float | None:

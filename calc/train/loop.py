@@ -2,7 +2,9 @@
 
 A step is one update; an epoch is one pass over the samples in batches of B (the last may be smaller);
 with a shuffle seed, each epoch visits the samples in the order numpy.random.default_rng(S) permutes them.
-history[k] = the loss over all samples (with the spec's reduction) after k updates.
+history[k] = the loss over all samples (with the spec's reduction) after k updates; a run resumed at `start` (the
+spec holding the parameters after `start` updates) has history[i] = the loss after start + i updates, and visits the
+same batches as the whole run would (so chunks of a run give the run's numbers).
 """
 from __future__ import annotations
 
@@ -57,10 +59,12 @@ def batches(n: int, batch_size: int, steps: int, shuffle_seed: int | None):
             done += 1
 
 
-def check_options(spec: Spec, steps: int, batch_size: int | None) -> list[Problem]:
+def check_options(spec: Spec, steps: int, batch_size: int | None, start: int = 0) -> list[Problem]:
     problems = []
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 0 <= steps <= MAX_STEPS:
         problems.append(Problem("--steps", f"must be a whole number from 0 to {MAX_STEPS:,}, got {steps}"))
+    elif isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start <= steps:
+        problems.append(Problem("start", f"must be a whole number from 0 to the steps ({steps}), got {start}"))
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
                                    or not 1 <= batch_size <= spec.n_samples):
         problems.append(Problem("--batch-size", f"must be a whole number from 1 to the number of samples "
@@ -78,18 +82,20 @@ def choose_engine(spec: Spec, batch_size: int | None = None) -> str:
 
 
 def train(spec: Spec, steps: int, batch_size: int | None = None, shuffle_seed: int | None = None,
-          keep: set[int] | None = None, engine: str = "auto") -> TrainResult:
+          keep: set[int] | None = None, engine: str = "auto", start: int = 0) -> TrainResult:
     """Apply the update rule `steps` times; stop at the first non-finite value (TrainResult.stopped says where).
+    With `start` > 0, `spec` holds the parameters (and optimizer state) after `start` updates and only updates
+    start+1..steps are made; snapshots keep their absolute update numbers.
 
     engine: "auto" (choose_engine), "scalar", "vector" or "reference" (calc.engine.numeric, one Spec per step); all give
     the same numbers to rounding, and where and why training stops is always decided by the reference loop.
     """
-    problems = check_options(spec, steps, batch_size)
+    problems = check_options(spec, steps, batch_size, start)
     if engine not in ("auto", "scalar", "vector", "reference"):
         problems.append(Problem("engine", f"must be auto, scalar, vector or reference, got {engine!r}"))
     if problems:
         raise SpecError(problems)
-    steps = int(steps)
+    steps, start = int(steps), int(start)
     n = spec.n_samples
     b = int(batch_size or n)
     keep = set(keep or ())
@@ -99,20 +105,22 @@ def train(spec: Spec, steps: int, batch_size: int | None = None, shuffle_seed: i
     if spec.optimizer[0] != "sgd" or spec.l2 is not None:
         engine = "reference"            # the optimizer's state and the L2 term live in calc.engine.numeric
     if engine == "reference":
-        return _reference(spec, steps, b, shuffle_seed, keep)
+        return _reference(spec, steps, b, shuffle_seed, keep, start=start)
     from calc.train import fast as fasttrain
     model = (fasttrain.ScalarModel if engine == "scalar" else fasttrain.VectorModel)(spec, b)
-    order = None if b == n and shuffle_seed is None else batches(n, b, steps, shuffle_seed)
+    order = None if b == n and shuffle_seed is None else itertools.islice(batches(n, b, steps, shuffle_seed), start, None)
+    rel = {k - start for k in keep if k >= start}      # the fast path counts from 0
     try:
-        hist, P, snaps = fasttrain.run(model, steps, b, order, keep)
+        hist, P, snaps = fasttrain.run(model, steps - start, b, order, rel)
     except fasttrain.Trouble as t:     # let the reference loop decide the step that goes wrong
-        snaps = {k: with_params(spec, *model.arrays(p)) for k, p in t.snaps.items()}
-        res = _reference(with_params(spec, *model.arrays(t.params)), steps, b, shuffle_seed, keep, start=t.start)
+        snaps = {start + k: with_params(spec, *model.arrays(p)) for k, p in t.snaps.items()}
+        res = _reference(with_params(spec, *model.arrays(t.params)), steps, b, shuffle_seed, keep,
+                         start=start + t.start)
         res.history[:0] = t.history
         res.snapshots.update(snaps)
         return res
     final = with_params(spec, *model.arrays(P))
-    snaps = {k: with_params(spec, *model.arrays(p)) for k, p in snaps.items()}
+    snaps = {start + k: with_params(spec, *model.arrays(p)) for k, p in snaps.items()}
     return TrainResult([float(h) for h in hist], final, forward(final, check=False).outs[-1], None, snaps)
 
 
