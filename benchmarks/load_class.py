@@ -9,8 +9,9 @@ SIGTERM afterwards. Each session does what a tab does, in Streamlit's own protoc
   one upload: a small JSON file PUT to the upload URL the session asks for (it must reach the same replica:
               any other answers 400 "Invalid session_id"; --no-upload to skip)
   then until --duration is over: think 5-15 s (random, seeded), then rerun with one weight typed into the
-  grid (data editor "Weights W(2)", cell out_h1 -> out_o1; a new number each time, so each rerun is a new
-  problem to solve), timed from sending the BackMsg to the ForwardMsg script_finished.
+  cell of Mazur's w5 (benchmarks/wsclient.py; a new number each time, so each rerun is a new problem to solve;
+  sent with the fragment id of its element, as a browser sends it), timed from sending the BackMsg to the
+  ForwardMsg script_finished.
 Sessions start evenly over --ramp seconds. Every loop is bounded (steps, per-run timeout, overall deadline)
 and the only address ever contacted is 127.0.0.1.
 
@@ -45,26 +46,21 @@ from pathlib import Path
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wsclient import AppError, Session, cell_edit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_LOCAL = ROOT / "deploy" / "run-local.sh"
 HOST = "127.0.0.1"                      # the only address this benchmark talks to
 ROUTE_COOKIE = "strt"                   # deploy/nginx.conf's routing cookie
 XSRF_COOKIE = "_streamlit_xsrf"
-DONE = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
-COMPILE_ERROR = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_WITH_COMPILE_ERROR")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 UPLOAD_BODY = json.dumps({"name": "load test upload", "note": "only checks that the upload reaches the session's "
                           "replica"}).encode()
 
 
-class AppError(RuntimeError):
-    """The script did not finish (compile error)."""
-
-
-# ---- one browser tab -----------------------------------------------------------------------------------
 def _http(port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None,
           timeout: float = 30.0) -> tuple[int, list[tuple[str, str]], bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
@@ -76,17 +72,14 @@ def _http(port: int, method: str, path: str, headers: dict[str, str], body: byte
         conn.close()
 
 
-class Tab:
-    """One browser tab: its cookies, its websocket (one Streamlit session) and the widgets of its last run."""
+class Tab(Session):
+    """One browser tab: its cookies, its websocket (one Streamlit session, benchmarks/wsclient.py) and the widgets
+    of its last run."""
 
     def __init__(self, port: int):
+        super().__init__(None)
         self.port = port
         self.cookies: dict[str, str] = {}
-        self.ws = None
-        self.session_id = ""
-        self.ids: dict[str, str] = {}           # user key -> widget id, from the last run's elements
-        self.metrics: list[str] = []
-        self.bad = False                        # the last run showed an exception or an st.error
 
     @property
     def origin(self) -> str:
@@ -126,46 +119,6 @@ class Tab:
             except Exception:
                 pass
 
-    async def _recv(self) -> ForwardMsg:
-        fwd = ForwardMsg()
-        fwd.ParseFromString(await self.ws.recv())
-        if fwd.WhichOneof("type") == "new_session":
-            self.session_id = fwd.new_session.initialize.session_id
-        return fwd
-
-    async def run(self, widget: WidgetState | None = None, timeout: float = 60.0) -> float:
-        """rerun_script (with one widget's new state, or none) -> seconds until script_finished."""
-        msg = BackMsg()
-        msg.rerun_script.query_string = ""
-        msg.rerun_script.page_script_hash = ""
-        if widget is not None:
-            msg.rerun_script.widget_states.widgets.append(widget)
-        self.ids, self.metrics, self.bad = {}, [], False
-        t0 = time.perf_counter()
-        await self.ws.send(msg.SerializeToString())
-        async with asyncio.timeout(timeout):
-            while True:
-                fwd = await self._recv()
-                kind = fwd.WhichOneof("type")
-                if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                    self._element(fwd.delta.new_element)
-                elif kind == "script_finished":
-                    if fwd.script_finished == DONE:
-                        return time.perf_counter() - t0
-                    if fwd.script_finished == COMPILE_ERROR:
-                        raise AppError("the script did not compile")
-
-    def _element(self, el) -> None:
-        kind = el.WhichOneof("type")
-        body = getattr(el, kind)
-        wid = getattr(body, "id", "") if hasattr(body, "id") else ""
-        if wid:
-            self.ids[wid.rsplit("-", 1)[-1]] = wid
-        if kind == "metric":
-            self.metrics.append(body.body)
-        if kind == "exception" or (kind == "alert" and body.format == body.ERROR):
-            self.bad = True
-
     async def upload(self, data: bytes = UPLOAD_BODY, name: str = "problem.json",
                      cookies: dict[str, str] | None = None, timeout: float = 60.0) -> tuple[int, str]:
         """Ask the session for an upload URL and PUT a file there as the browser does; -> (status, body).
@@ -179,7 +132,7 @@ class Tab:
         await self.ws.send(msg.SerializeToString())
         async with asyncio.timeout(timeout):
             while True:
-                fwd = await self._recv()
+                fwd = await self.recv()
                 if fwd.WhichOneof("type") == "file_urls_response" and fwd.file_urls_response.response_id == request_id:
                     break
         if fwd.file_urls_response.error_msg or not fwd.file_urls_response.file_urls:
@@ -198,17 +151,10 @@ class Tab:
 
 
 def weight_edit(tab: Tab, student: int, step: int) -> WidgetState:
-    """One weight typed into the Network page's grid 'Weights W(2)' (cell out_h1 -> out_o1, as load_test.py).
-
-    Consecutive edits of one student differ by about 0.5, so the loss shown changes every time."""
-    key = next((u for u in tab.ids if u.startswith("ed_w2_v")), None)
-    if key is None:
-        raise RuntimeError("the Network page shows no 'Weights W(2)' data editor")
+    """Mazur's w5 typed into its cell on the Network page (benchmarks/wsclient.py). Consecutive edits of one
+    student differ by about 0.5, so the loss shown changes every time."""
     value = 0.2 + 0.5 * (step % 2) + ((student * 131 + step) % 1000) * 1e-4
-    w = WidgetState(id=tab.ids[key])
-    w.string_value = json.dumps({"edited_rows": {"0": {"out_o1": f"{value:.4f}"}}, "added_rows": [],
-                                 "deleted_rows": []})
-    return w
+    return cell_edit(tab, f"{value:.4f}")
 
 
 # ---- the class -----------------------------------------------------------------------------------------------
@@ -273,7 +219,7 @@ async def student(i: int, port: int, args, t0: float, stop_at: float, res: Resul
             return
         res.first.append(await tab.run(timeout=args.timeout))
         res.opened += 1
-        res.app_errors += tab.bad
+        res.app_errors += bool(tab.bad)
         if args.upload:
             status, text = await tab.upload(timeout=args.timeout)
             res.uploads += 1
@@ -288,7 +234,7 @@ async def student(i: int, port: int, args, t0: float, stop_at: float, res: Resul
             await asyncio.sleep(think)
             before = tab.metrics[:1]
             res.reruns.append(await tab.run(weight_edit(tab, i, step), timeout=args.timeout))
-            res.app_errors += tab.bad
+            res.app_errors += bool(tab.bad)
             res.unchanged += bool(before) and tab.metrics[:1] == before
         res.completed += 1
     except (TimeoutError, asyncio.TimeoutError):

@@ -3,8 +3,8 @@
 Each simulated user opens /_stcore/stream on 127.0.0.1 (its own Streamlit session), runs the first page, then every
 --every seconds changes a number: a BackMsg rerun_script whose ClientState carries the new widget value. A rerun is
 timed from sending that BackMsg to the ForwardMsg script_finished (FINISHED_SUCCESSFULLY).
-  app       the Network page on Mazur's example; the change = one weight typed into the grid (data editor
-            "Weights W(2)", cell out_h1 -> out_o1, a new number each time, so every solve is a new problem)
+  app       the Network page on Mazur's example; the change = w5 typed into its cell (benchmarks/wsclient.py), a new
+            number each time, so every solve is a new problem
   baseline  a one-widget script (st.number_input); the change = a new number in it
 Users start spread over the first period; the run lasts --seconds (bounded: only 127.0.0.1, --users <= 100).
 Printed as a table (never asserted). Target (issue 5): 30 users, one change each per 10 s, p95 rerun under 1 s.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import statistics
 import sys
@@ -25,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,8 +31,10 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 import helpers as H  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wsclient import Session, cell_edit  # noqa: E402
+
 BASELINE = 'import streamlit as st\n\nx = st.number_input("x", value=1.0, key="x")\nst.write(x * 2)\n'
-DONE = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
 
 
 @dataclass
@@ -46,55 +45,11 @@ class Stats:
     unchanged: int = 0                                    # app: the loss did not move after an edit
 
 
-class Client:
-    """One browser tab's worth of protocol: rerun_script out, ForwardMsgs in until script_finished."""
-
-    def __init__(self, ws):
-        self.ws = ws
-        self.ids: dict[str, str] = {}           # user key -> widget id, from the elements' ids
-        self.metrics: list[str] = []
-        self.bad = False
-
-    async def run(self, widget: WidgetState | None = None) -> float:
-        msg = BackMsg()
-        msg.rerun_script.query_string = ""
-        msg.rerun_script.page_script_hash = ""
-        if widget is not None:
-            msg.rerun_script.widget_states.widgets.append(widget)
-        self.metrics, self.bad = [], False
-        t0 = time.perf_counter()
-        await self.ws.send(msg.SerializeToString())
-        while True:
-            fwd = ForwardMsg()
-            fwd.ParseFromString(await self.ws.recv())
-            kind = fwd.WhichOneof("type")
-            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                self._element(fwd.delta.new_element)
-            elif kind == "script_finished" and fwd.script_finished == DONE:
-                return time.perf_counter() - t0
-
-    def _element(self, el) -> None:
-        kind = el.WhichOneof("type")
-        body = getattr(el, kind)
-        wid = getattr(body, "id", "") if hasattr(body, "id") else ""
-        if wid:
-            self.ids[wid.rsplit("-", 1)[-1]] = wid
-        if kind == "metric":
-            self.metrics.append(body.body)
-        if kind == "exception" or (kind == "alert" and body.format == body.ERROR):
-            self.bad = True
+def app_change(client: Session, k: int) -> WidgetState:
+    return cell_edit(client, f"0.4{k:04d}")
 
 
-def app_change(client: Client, k: int) -> WidgetState:
-    key = next((u for u in client.ids if u.startswith("ed_w2_v")), None)
-    if key is None:
-        raise RuntimeError("the Network page shows no 'Weights W(2)' data editor")
-    w = WidgetState(id=client.ids[key])
-    w.string_value = json.dumps({"edited_rows": {"0": {"out_o1": f"0.4{k:04d}"}}, "added_rows": [], "deleted_rows": []})
-    return w
-
-
-def baseline_change(client: Client, k: int) -> WidgetState:
+def baseline_change(client: Session, k: int) -> WidgetState:
     w = WidgetState(id=client.ids["x"])
     w.double_value = 1.0 + k
     return w
@@ -104,7 +59,7 @@ async def user(port: int, change, start: float, every: float, stop_at: float, st
     await asyncio.sleep(max(0.0, start - time.monotonic()))
     async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
                                   max_size=None, open_timeout=60, ping_interval=None) as ws:
-        c = Client(ws)
+        c = Session(ws)
         stats.first.append(await c.run())
         k, next_at = 0, time.monotonic() + every
         while True:
@@ -114,7 +69,7 @@ async def user(port: int, change, start: float, every: float, stop_at: float, st
             k += 1
             before = list(c.metrics)
             stats.reruns.append(await c.run(change(c, uid * 1000 + k)))
-            stats.failed += c.bad
+            stats.failed += bool(c.bad)
             stats.unchanged += app and c.metrics[:1] == before[:1]
             next_at += every
 

@@ -8,9 +8,9 @@ included, read in nanoseconds from the process's CPU clock) from sending the rer
 back, so whatever a run leaves to do afterwards lands in the next. The totals are checked against /proc/PID/stat.
 Worker processes (calc.jobs) are not counted; Mazur's example never uses them.
   plain   a rerun with no widget changed (what any click that does not change the problem costs)
-  edit    Network page: one weight typed into the grid "Weights W(2)" (cell out_h1 -> out_o1), a new number each
-          time, so every rerun is a new problem. Sent as a browser sends it: with the fragment id of the widget's
-          element when the widget sits in an st.fragment (then only the fragment reruns).
+  edit    Network page: Mazur's w5 typed into its cell (benchmarks/wsclient.py), a new number each time, so every
+          rerun is a new problem. Sent as a browser sends it: with the fragment id of the widget's element when the
+          widget sits in an st.fragment (then only the fragment reruns).
 Baselines in the same run, each on its own server: the one-widget script of benchmarks/load_test.py
 (st.number_input) under Streamlit's default config, and again under the app's .streamlit/config.toml.
 Printed as a Markdown table (never asserted). Budget: 300 users x one rerun per 10 s = 30 reruns/s on 2 cores,
@@ -22,18 +22,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,10 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import helpers as H  # noqa: E402
 from load_test import BASELINE  # noqa: E402
+from wsclient import Session, cell_edit  # noqa: E402
 
-FINISHED = {ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY"),
-            ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")}
-EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # (title, url path as in streamlit_app.PAGES; "" = the default page): every run must show that title
 PAGES = [("Network", ""), ("Worked solution", "solution"), ("Matrix form", "matrix"), ("Training", "training"),
@@ -67,73 +62,10 @@ def stat_ms(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / CLK_TCK
 
 
-# ---- one session -----------------------------------------------------------------------------------------
-@dataclass
-class Session:
-    ws: object
-    page: str
-    page_hash: str = ""
-    ids: dict[str, str] = field(default_factory=dict)        # user key -> widget id
-    fragments: dict[str, str] = field(default_factory=dict)  # widget id -> fragment id of its element
-    metrics: list[str] = field(default_factory=list)
-    titles: list[str] = field(default_factory=list)         # the h1 headings of the last run
-    bad: list[str] = field(default_factory=list)
-
-    async def run(self, widget: WidgetState | None = None) -> float:
-        msg = BackMsg()
-        msg.rerun_script.query_string = ""
-        msg.rerun_script.page_script_hash = self.page_hash
-        msg.rerun_script.page_name = self.page
-        if widget is not None:
-            msg.rerun_script.widget_states.widgets.append(widget)
-            frag = self.fragments.get(widget.id)
-            if frag:
-                msg.rerun_script.fragment_id = frag
-        self.metrics, self.titles, self.bad = [], [], []
-        t0 = time.perf_counter()
-        await self.ws.send(msg.SerializeToString())
-        while True:
-            fwd = ForwardMsg()
-            fwd.ParseFromString(await self.ws.recv())
-            kind = fwd.WhichOneof("type")
-            if kind == "navigation" and fwd.navigation.page_script_hash:
-                self.page_hash = fwd.navigation.page_script_hash    # the page that ran (as the browser keeps it)
-            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                self._element(fwd.delta.new_element, fwd.delta.fragment_id)
-            elif kind == "page_not_found":
-                raise RuntimeError(f"page {self.page!r} not found")
-            elif kind == "script_finished":
-                if fwd.script_finished in FINISHED:
-                    return time.perf_counter() - t0
-                if fwd.script_finished == EARLY:      # st.rerun() inside the run: the next run follows
-                    continue
-                raise RuntimeError(f"page {self.page!r}: script finished with status {fwd.script_finished}")
-
-    def _element(self, el, fragment_id: str) -> None:
-        kind = el.WhichOneof("type")
-        body = getattr(el, kind)
-        wid = getattr(body, "id", "") if hasattr(body, "id") else ""
-        if wid:
-            self.ids[wid.rsplit("-", 1)[-1]] = wid
-            if fragment_id:
-                self.fragments[wid] = fragment_id
-        if kind == "metric":
-            self.metrics.append(body.body)
-        elif kind == "heading" and body.tag == "h1":
-            self.titles.append(body.body)
-        if kind == "exception":
-            self.bad.append(body.message)
-        elif kind == "alert" and body.format == body.ERROR:
-            self.bad.append(body.body)
-
-
+# ---- one session: benchmarks/wsclient.py --------------------------------------------------------------------
 def edit_weight(s: Session, k: int) -> WidgetState:
-    key = next((u for u in s.ids if u.startswith("ed_w2_v")), None)
-    if key is None:
-        raise RuntimeError("the Network page shows no 'Weights W(2)' data editor")
-    w = WidgetState(id=s.ids[key])
-    w.string_value = json.dumps({"edited_rows": {"0": {"out_o1": f"0.4{k:04d}"}}, "added_rows": [], "deleted_rows": []})
-    return w
+    """Mazur's w5 typed into its cell on the Network page, a new number each time."""
+    return cell_edit(s, f"0.4{k:04d}")
 
 
 def edit_x(s: Session, k: int) -> WidgetState:

@@ -169,3 +169,12 @@ def test_intermediates_rounded_is_not_a_mistake(net, k):
     rep = check(spec, ans)
     assert rep.first_wrong is None and rep.ok
     assert any(r.verdict == "rounded" for r in rep.results)
+
+
+def test_sigma_prime_written_as_out_is_named():
+    """Mazur's dout_o1/dnet_o1 written as out_o1 itself (0.75136507, his printed out_o1) instead of
+    out_o1 (1 - out_o1) = 0.186815602: the (1 - out) factor forgotten."""
+    from calc.check.check import check
+    rep = check(NETS["mazur"], {"out_o1": "0.75136507", "dout_o1/dnet_o1": "0.75136507"})
+    first = next(r for r in rep.results if r.verdict == "wrong")
+    assert "dact_is_out" in first.slips, (first.label, first.cause)

@@ -2,7 +2,7 @@
 that the one engine (calc.engine.numeric) then runs; the engine itself has no slip switches.
 
     a changed spec        sequential order, ln for log10, eta missing, a weight matrix transposed, ...
-    a changed record      sigma' taken at net (f' fed the net), the 1/2 missing (e_k times 2), softmax as z / sum z
+    a changed record      sigma' taken at net (f' fed the net), sigma' taken as out, the 1/2 missing (e_k times 2), softmax as z / sum z
     a tap                 the bias forgotten in net, the update added, a shared bias given one unit's delta
     an arithmetic         a hand calculation: every result rounded or truncated to k decimals / digits (not a slip)
 
@@ -33,6 +33,7 @@ from calc.worked import notation as nt
 # slip id -> what the student did (the catalogue; the order is the order of preference)
 CATALOGUE: dict[str, str] = {
     "dact_at_net": "sigma' taken at net instead of out (x(1 - x) applied to the net input)",
+    "dact_is_out": "sigma' taken as out (the (1 - out) factor of out (1 - out) forgotten)",
     "half_missing": "the 1/2 of the squared error missing",
     "two_not_cancelled": "the 2 of the square not cancelled by the 1/2 (dE/dout = 2 (out - target))",
     "target_sign": "the sign of (target - out) flipped",
@@ -103,6 +104,8 @@ def method(spec: Spec, sw: dict, pin_tap=None) -> Method:
     acts, losses = dict(ACTIVATIONS), dict(LOSSES)
     if sw.get("dact_at_net"):       # f'(x) fed the net where it is written in out: x (1 - x) of the net input
         acts = {k: a if a.in_net else _with(a, DF=lambda A, z, o, al, f=a.DF: f(A, z, z, al)) for k, a in acts.items()}
+    if sw.get("dact_is_out"):       # dout/dnet written as out instead of out (1 - out)
+        acts["sigmoid"] = _with(acts["sigmoid"], DF=lambda A, z, o, al: o)
     if sw.get("softmax_linear"):
         acts["softmax"] = _with(acts["softmax"], F=lambda A, z, al: z / A.rowsum(z))
     if sw.get("softmax_diagonal"):
@@ -161,6 +164,8 @@ def candidates(spec: Spec, notation: str | None = None) -> list[Candidate]:
 
     if any(a in ("sigmoid", "tanh") for a in acts):
         add("dact_at_net", {"dact_at_net": True})
+    if "sigmoid" in acts:
+        add("dact_is_out", {"dact_is_out": True})
     if spec.loss == "half_sse":
         add("half_missing", {"term_scale": 2.0, "dout_scale": 2.0})
         add("half_missing", {"term_scale": 2.0}, text="the 1/2 of the squared error missing in E (dE/dout right)")
