@@ -1,4 +1,4 @@
-"""python -m calc solve | train | fit | check | check-class | export | descend (see the README for each command's options).
+"""python -m calc solve | train | fit | check | check-class | export | figure | descend (see the README for each command's options).
 
 A problem (SPEC) is a JSON file in the format of docs/problem-format.md, which also gives the result contract of
 `solve --format json` and `train --format json`; examples in calc/presets/.
@@ -169,6 +169,7 @@ COMMANDS = {
     "export": lambda argv: _delegate("calc.export.cli", argv),
     "descend": lambda argv: _delegate("calc.descent.descend", argv),
     "fit": lambda argv: _delegate("calc.train.fit", argv),
+    "figure": lambda argv: _delegate("calc.figure.cli", argv),
 }
 
 

@@ -12,7 +12,7 @@ import sys
 
 from calc.jobs import budget
 from calc.jobs.budget import BudgetError
-from calc.problem.files import WriteError, write_atomic
+from calc.problem.files import emit
 from calc.problem.spec import SpecError, load_spec
 
 
@@ -62,17 +62,4 @@ def main(argv: list[str]) -> int:
         print(f"--{e}", file=sys.stderr)
         return 2
     text = {"svg": to_svg, "tikz": to_tikz, "dot": to_dot}[a.format](fig, digits=a.digits, decimals=a.decimals)
-    text += "\n"
-    try:
-        if a.output:
-            write_atomic(a.output, text)
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-    except WriteError as e:
-        print(str(e), file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"stdout: not written ({e.strerror or e})", file=sys.stderr)
-        return 2
-    return 0
+    return emit(text, a.output)
