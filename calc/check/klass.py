@@ -21,7 +21,7 @@ mean", a bad number named by its row (and student) and column, at most 1,000,000
 
     python -m calc check-class SPEC ANSWERS.csv [--format json|markdown|csv] [--notation N]
     python -m calc check-class --generate 2-2-2 --activations sigmoid,sigmoid --loss half_sse
-        [--learning-rate 0.5] [--decimals 2] [--bias shared|unit|none] [--seed S] ANSWERS.csv [...]
+        [--learning-rate 0.5] [--weight-decimals 2] [--bias shared|unit|none] [--seed S] ANSWERS.csv [...]
 Exit 0 when every answer of every student is right or rounded, 1 otherwise, 2 for unusable input.
 """
 from __future__ import annotations
@@ -512,7 +512,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--activations", default=None, help="one per layer, comma-separated (or one for all)")
     ap.add_argument("--loss", default=None)
     ap.add_argument("--learning-rate", type=float, default=None)
-    ap.add_argument("--decimals", type=int, choices=(1, 2), default=None)
+    ap.add_argument("--weight-decimals", "--decimals", dest="decimals", type=int, choices=(1, 2), default=None,
+                    help="decimals of the generated numbers (export's --weight-decimals; --decimals: the old name)")
     ap.add_argument("--bias", choices=("shared", "unit", "none"), default=None)
     ap.add_argument("--seed", type=int, default=None, help="the seed of every student when there is no seed column")
     try:
@@ -520,7 +521,7 @@ def main(argv: list[str]) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     gen_opts = {"--activations": a.activations, "--loss": a.loss, "--learning-rate": a.learning_rate,
-                "--decimals": a.decimals, "--bias": a.bias, "--seed": a.seed}
+                "--weight-decimals": a.decimals, "--bias": a.bias, "--seed": a.seed}
     if a.generate is None:
         stray = [k for k, v in gen_opts.items() if v is not None]
         if stray:

@@ -1,12 +1,14 @@
 """python -m calc export: a problem (or a generated exercise) printed as markdown, marp, latex, beamer,
 notebook or csv; --worksheet / --answer-key; --variants N writes a class set to a folder or a .zip.
 
-    python -m calc export SPEC --format latex [-o FILE] [--digits N] [--notation mazur|layer|hagan]
-        [--no-symbolic] [--exact] [--steps w5,w1] [--worksheet | --answer-key] [--no-matrix]
+    python -m calc export SPEC --format latex [-o FILE] [--digits N | --decimals N] [--notation mazur|layer|hagan]
+        [--no-symbolic] [--exact] [--steps w5,w1] [--worksheet | --answer-key] [--no-matrix] [--deck full|lecture]
     python -m calc export --generate 2-2-2 --activations sigmoid,sigmoid --loss half_sse --seed 7
-        [--learning-rate 0.5] [--decimals 2] [--bias shared|unit|none] --format latex [-o FILE]
+        [--learning-rate 0.5] [--weight-decimals 2] [--bias shared|unit|none] --format latex [-o FILE]
     python -m calc export (SPEC | --generate ...) --variants N --format latex -o DIR_OR_ZIP
         (with SPEC, the variants take its architecture, activations and loss; seeds seed..seed+N-1)
+    python -m calc export (SPEC | --generate ...) --format moodle|gift|qti [--round N] [--variants N] [-o FILE]
+        (an LMS quiz of the worksheet's blanks; a class set is one file, a category or assessment per seed)
 Exit status 0 written; 2 bad options or an invalid problem (a message on stderr, nothing written).
 """
 from __future__ import annotations
@@ -17,7 +19,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-from calc.export import FORMATS, export
+from calc.export import ALIASES, FORMATS, export
+from calc.export import LMS
+from calc.worked.steps import MAX_DECIMALS
 from calc.jobs import budget
 from calc.problem.files import WriteError, write_atomic
 from calc.export.document import Options
@@ -33,9 +37,13 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="python -m calc export", description=__doc__.split("\n")[0])
     ap.add_argument("spec", nargs="?", help="problem JSON file (omit with --generate)")
-    ap.add_argument("--format", choices=tuple(FORMATS), default="markdown")
+    ap.add_argument("--format", choices=tuple(FORMATS) + tuple(ALIASES) + LMS, default="markdown")
     ap.add_argument("-o", "--output", help="file (one document) or folder / .zip (with --variants)")
     ap.add_argument("--digits", type=int, default=None, help="significant digits shown (1-30)")
+    ap.add_argument("--decimals", type=int, default=None,
+                    help=f"fixed decimals shown in place of significant digits (0-{MAX_DECIMALS}), as Mazur prints")
+    ap.add_argument("--deck", choices=("full", "lecture"), default="full",
+                    help="beamer: one frame per step (full) or one frame per phase with overlays (lecture)")
     ap.add_argument("--notation", choices=("mazur", "layer", "hagan"), default=None)
     ap.add_argument("--no-symbolic", action="store_true", help="numbers only, no general formulas")
     ap.add_argument("--exact", action="store_true", help="add exact values (when calc.symbolic.formulas is present)")
@@ -49,9 +57,12 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--loss", default="half_sse")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--learning-rate", type=float, default=0.5)
-    ap.add_argument("--decimals", type=int, default=2, choices=(1, 2))
+    ap.add_argument("--weight-decimals", type=int, default=2, choices=(1, 2),
+                    help="decimals of the generated exercise's numbers")
     ap.add_argument("--bias", choices=("shared", "unit", "none"), default="shared")
     ap.add_argument("--variants", type=int, default=None, help="N exercises (worksheet + key each) for a class")
+    ap.add_argument("--round", type=int, default=4, metavar="N",
+                    help="worksheets, keys and LMS quizzes: round every answer to N decimals (1-10, default 4)")
     return ap
 
 
@@ -99,12 +110,20 @@ def main(argv: list[str] | None = None) -> int:
     if a.digits is not None and not 1 <= a.digits <= 30:
         print("--digits: must be from 1 to 30", file=sys.stderr)
         return 2
+    if a.decimals is not None and not 0 <= a.decimals <= MAX_DECIMALS:
+        print(f"--decimals: must be from 0 to {MAX_DECIMALS}", file=sys.stderr)
+        return 2
+    a.format = ALIASES.get(a.format, a.format)
     if a.variants is not None and not a.output:
         print("--variants: needs -o DIR or -o FILE.zip", file=sys.stderr)
         return 2
     opts = Options(digits=a.digits, notation=a.notation, symbolic=not a.no_symbolic, exact=a.exact,
                    full=tuple(x.strip() for x in a.steps.split(",") if x.strip()), worksheet=a.worksheet,
-                   answer_key=a.answer_key, matrix=not a.no_matrix)
+                   answer_key=a.answer_key, matrix=not a.no_matrix, decimals=a.decimals, deck=a.deck)
+    if not 1 <= a.round <= 10:
+        print("--round: must be from 1 to 10 decimals", file=sys.stderr)
+        return 2
+    opts = Options(**{**opts.__dict__, "answer_decimals": a.round})
     from calc.export import generate as gen
     from calc.worked.solve import solve
     try:
@@ -117,13 +136,18 @@ def main(argv: list[str] | None = None) -> int:
             loss = spec.loss
         else:
             arch, acts, loss = a.generate, a.activations, a.loss
-        kw = dict(learning_rate=a.learning_rate, decimals=a.decimals, bias=a.bias)
+        kw = dict(learning_rate=a.learning_rate, decimals=a.weight_decimals, bias=a.bias)
         if a.spec is not None:
             from calc.worked.solve import estimated_steps, over_caps
             budget.export(spec, 0 if over_caps(spec) else estimated_steps(spec), a.exact or (a.digits or 0) > 17,
                           a.variants or 1).check()
         if a.variants is not None:
             specs = gen.variants(arch, acts, loss, a.seed, a.variants, **kw)
+            if a.format in LMS:                  # one quiz file: a category (QTI: an assessment) per seed
+                from calc.export import lms
+                write_atomic(a.output, lms.class_set(specs, a.format, opts))
+                print(f"wrote {a.variants} variant(s) to {a.output}", file=sys.stderr)
+                return 0
             write_set(class_set(specs, a.format, opts), a.output)
             print(f"wrote {a.variants} variant(s) to {a.output}", file=sys.stderr)
             return 0
@@ -141,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if a.output:
             write_atomic(a.output, text)
+        elif isinstance(text, bytes):             # qti: a zip
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
         else:
             sys.stdout.write(text)
             sys.stdout.flush()

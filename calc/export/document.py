@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from calc.maths.functions import LOSSES
 from calc.worked import ids
 from calc.worked import notation as nt
 from calc.worked.solve import Solution
@@ -22,6 +23,7 @@ BLANK = "blank"
 @dataclass(frozen=True)
 class Options:
     digits: int | None = None            # significant digits shown (None: the solution's own)
+    decimals: int | None = None          # fixed decimals shown in place of digits (Mazur prints 0.59326999 at 8)
     notation: str | None = None          # mazur | layer | hagan (None: the solution's own)
     symbolic: bool = True                # show the general formula before the numbers
     exact: bool = False                  # add exact values (calc.symbolic.formulas), where available
@@ -32,6 +34,8 @@ class Options:
     seed: int | None = None              # printed on generated exercise sheets
     slides: bool = False                 # markdown only: a Marp deck, one step per slide
     title: str | None = None             # user text (escaped by each printer); default the problem's name
+    answer_decimals: int = 4             # worksheets, keys and LMS quizzes: every answer rounded to this many decimals
+    deck: str = "full"                   # beamer only: full (a frame per step) or lecture (a frame per phase)
 
     def merged(self, **kw) -> "Options":
         known = {k: v for k, v in kw.items() if k in self.__dataclass_fields__ and v is not None}
@@ -119,8 +123,8 @@ def exact_results(sol: Solution, digits: int) -> dict:
 
 
 def prepare(sol: Solution, opts: Options) -> Solution:
-    """The solution viewed in the requested notation and digits (Solution.view: nothing is re-solved); above 17
-    digits with exact values (exact_view)."""
+    """The solution viewed in the requested notation and digits or decimals (Solution.view: nothing is re-solved);
+    above 17 digits with exact values (exact_view)."""
     spec = sol.spec
     name = opts.notation or sol.notation.name
     if name not in nt.available(spec):
@@ -129,6 +133,8 @@ def prepare(sol: Solution, opts: Options) -> Solution:
     digits = opts.digits or sol.digits
     if not 1 <= digits <= 30:
         raise ValueError("digits: must be from 1 to 30")
+    if opts.decimals is not None:           # fixed decimals: float64 values (at most 15 decimals)
+        return sol.view(notation=name, digits=min(digits, FLOAT_DIGITS), decimals=opts.decimals)
     if digits > FLOAT_DIGITS:
         if isinstance(sol.values, ExactValues) and sol.values.digits == digits == sol.digits:
             return sol if name == sol.notation.name else sol.view(notation=name, values=sol.values)
@@ -143,12 +149,16 @@ def split(step: Step) -> tuple[str, str, str]:
 
 
 def factors(sol: Solution, st: Step) -> list[tuple[str, str]] | None:
-    """The chain-rule factors of a product step as (symbol, number) pairs: each dependency's symbol over its
-    number, in the order the formula writes them (None unless the step is a product of two or more)."""
+    """The chain-rule factors of a product step as (symbol, number) pairs: each factor as the formula writes it
+    (dE_o1/dnet_o1 * dnet_o1/dout_h1) over its dependency's number, in order (None unless the step is a product
+    of two or more); each dependency's own symbol when the formula's factors do not pair up with them."""
     if st.op != "mul" or len(st.depends_on) < 2:
         return None
     deps = [sol.index[d] for d in st.depends_on]
-    return [(d.latex, d.number) for d in deps]
+    syms = [f.strip() for f in top_split(st.rhs, r" \cdot ")]
+    if len(syms) != len(deps) or not all(syms):
+        syms = [d.latex for d in deps]
+    return [(f, d.number) for f, d in zip(syms, deps)]
 
 
 def top_split(tex: str, sep: str) -> list[str]:
@@ -266,7 +276,8 @@ def build(sol: Solution, opts: Options) -> Document:
         (sec.lines if full is None or st.id in full else sec.table).append(line)
     heading = "Worksheet" if opts.worksheet else ("Answer key" if opts.answer_key else "")
     layers = ", ".join(l.activation for l in spec.layers)
-    summary = (f"Network {'-'.join(str(n) for n in spec.sizes)}, activations {layers}, loss {spec.loss}, "
+    summary = (f"Network {'-'.join(str(n) for n in spec.sizes)}, activations {layers}, "
+               f"loss: {LOSSES[spec.loss].title}, "
                f"learning rate {spec.text('eta', spec.learning_rate)}, {spec.n_samples} sample(s), "
                f"{spec.update_order} update, notation {sol.notation.name}")
     warnings = [str(w) for w in sol.warnings] + ([exact_note] if exact_note else [])

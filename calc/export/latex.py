@@ -6,7 +6,9 @@ escape.latex_text; formulas are calc's generated LaTeX.
 """
 from __future__ import annotations
 
-from calc.export import tikz
+import sys
+
+from calc.figure import build_figure, to_tikz
 from calc.export.document import BLANK, Document, Line, Options, build, options, top_split
 from calc.export.escape import latex_text
 from calc.worked.solve import Solution
@@ -18,6 +20,13 @@ PACKAGES = r"""\usepackage{amsmath,amssymb}
 """
 MAX_TERMS = 4               # a long sum wraps after this many terms per row
 BLANK_TEX = r"\underline{\hspace{2.5cm}}"
+
+
+def figure(sol: Solution, step: str | None = None, max_width_cm: float = 12.0) -> str:
+    """The network as a computational graph (calc.figure) in TikZ, the path of `step` (an id or label) lit; values
+    to 4 decimals (fewer when the view prints fewer)."""
+    dec = 4 if sol.decimals is None else min(sol.decimals, 4)
+    return to_tikz(build_figure(sol, step=step), decimals=dec, max_width_cm=max_width_cm)
 
 
 def value_tex(line: Line) -> str:
@@ -69,9 +78,11 @@ def givens_par(lines: list[Line]) -> str:
 
 
 def table(lines: list[Line], tabular: str = "tabular") -> str:
-    rows = [rf"${l.lhs}$ & ${value_tex(l)}$ \\" for l in lines]
-    return "\n".join([rf"\begin{{{tabular}}}{{ll}}", r"\toprule", r"step & value \\", r"\midrule", *rows,
-                      r"\bottomrule", rf"\end{{{tabular}}}"])
+    """Symbol and value per row; rows spaced so that fractions and matrices never touch (arraystretch, and extra
+    room under a matrix)."""
+    rows = [rf"${l.lhs}$ & ${value_tex(l)}$ \\" + ("[4pt]" if "bmatrix" in value_tex(l) else "") for l in lines]
+    return "\n".join([r"\renewcommand{\arraystretch}{1.6}", rf"\begin{{{tabular}}}{{ll}}", r"\toprule",
+                      r"step & value \\", r"\midrule", *rows, r"\bottomrule", rf"\end{{{tabular}}}"])
 
 
 def title_block(doc: Document) -> str:
@@ -88,22 +99,26 @@ def seed_line(doc: Document) -> str:
 def render(sol: Solution, opts: Options | None = None, **kw) -> str:
     """Solution -> a complete LaTeX article (str)."""
     doc = build(sol, options(opts, **kw))
+    from calc.export import worksheet        # the worksheet and the key's answer table (calc.export.worksheet)
+    if doc.opts.worksheet:
+        return worksheet.latex_sheet(doc, sys.modules[__name__])
     out = [r"\documentclass[11pt]{article}", r"\usepackage[margin=2cm]{geometry}", PACKAGES.strip(),
            r"\usepackage{longtable}", r"\setlength{\parindent}{0pt}", r"\begin{document}",
            rf"\begin{{center}}{{\Large {title_block(doc)}}}\\[4pt] {latex_text(doc.summary)}"
            + (rf"\\ \textbf{{{seed_line(doc)}}}" if seed_line(doc) else "") + r"\end{center}"]
-    if doc.opts.worksheet:
-        out.append(r"Name: \underline{\hspace{6cm}} \par\medskip Fill in every blank; keep at least "
-                   f"{min(doc.sol.digits, 9)} significant digits.\\par")
+    if doc.opts.answer_key:
+        out.append(worksheet.latex_key(doc))
     if doc.notes:
         out.append(rf"\textit{{{latex_text(doc.notes)}}}\par")
     for w in doc.warnings:
         out.append(rf"\textbf{{Warning:}} {latex_text(w)}\par")
-    out += [r"\begin{center}", tikz.render(doc.sol), r"\end{center}", r"\section*{Given}", givens_par(doc.givens)]
+    out += [r"\begin{center}", figure(doc.sol, max_width_cm=16.5), r"\end{center}", r"\section*{Given}",
+            givens_par(doc.givens)]
     for sec in doc.sections:
         out.append(rf"\section*{{{latex_text(sec.title)}}}")
         for line in sec.lines:
-            out.append(r"\par\medskip\noindent " + fit(step_math(line)) + note(line) + r"\par")
+            out.append(r"\par\medskip\noindent " + fit(step_math(line)) + (r"\par\noindent" + note(line) if line.step.note
+                                                                          else "") + r"\par")
         if sec.table:
             out += [r"\par\medskip " + ("The remaining steps:" if sec.lines else ""), r"\begin{center}",
                     table(sec.table, "longtable"), r"\end{center}"]

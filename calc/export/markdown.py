@@ -5,6 +5,8 @@ User text is backslash-escaped (escape.md_text); formulas are calc's generated L
 """
 from __future__ import annotations
 
+import sys
+
 from calc.export.document import Document, Line, Options, build, options
 from calc.export.escape import md_text
 from calc.worked.solve import Solution
@@ -67,7 +69,10 @@ def render(sol: Solution, opts: Options | None = None, digits: int | None = None
     doc = build(sol, options(opts, digits=digits, **kw))
     if doc.opts.slides:
         return deck(doc)
-    lines = header(doc) + givens_md(doc)
+    from calc.export import worksheet        # the worksheet and the key's answer table (calc.export.worksheet)
+    if doc.opts.worksheet:
+        return worksheet.markdown_sheet(doc, sys.modules[__name__])
+    lines = header(doc) + (worksheet.markdown_key(doc) if doc.opts.answer_key else []) + givens_md(doc)
     for sec in doc.sections:
         lines += [f"## {md_text(sec.title)}", ""]
         for line in sec.lines:

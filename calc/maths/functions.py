@@ -126,6 +126,7 @@ class Loss:
     tex_dout: Callable[[str, str, int, str], str]   # (t, o, m, log) -> LaTeX of dE/do_k
     log: bool = False
     fused: dict | None = None   # output activation -> (A, t, o, tsum, lf) -> dE/dnet in closed form
+    title: str = ""             # what a handout prints ("half sum of squared errors")
 
 
 def _ln(log: str) -> str:
@@ -143,21 +144,23 @@ def _bce_term(A, t, o, logs, m, lf):
 
 LOSSES: dict[str, Loss] = {x.name: x for x in [
     Loss("half_sse", lambda A, t, o, logs, m, lf: (t - o) ** 2 / 2, lambda A, t, o, m, lf: -(t - o),
-         lambda t, o, m, lg: rf"\tfrac{{1}}{{2}} ({t} - {o})^{{2}}", lambda t, o, m, lg: rf"-({t} - {o})"),
+         lambda t, o, m, lg: rf"\tfrac{{1}}{{2}} ({t} - {o})^{{2}}", lambda t, o, m, lg: rf"-({t} - {o})",
+         title="half sum of squared errors"),
     Loss("sse", lambda A, t, o, logs, m, lf: (t - o) ** 2, lambda A, t, o, m, lf: -2 * (t - o),
-         lambda t, o, m, lg: rf"({t} - {o})^{{2}}", lambda t, o, m, lg: rf"-2 ({t} - {o})"),
+         lambda t, o, m, lg: rf"({t} - {o})^{{2}}", lambda t, o, m, lg: rf"-2 ({t} - {o})",
+         title="sum of squared errors"),
     Loss("mse", lambda A, t, o, logs, m, lf: (t - o) ** 2 / m, lambda A, t, o, m, lf: -2 * (t - o) / m,
          lambda t, o, m, lg: rf"\tfrac{{1}}{{{m}}} ({t} - {o})^{{2}}",
-         lambda t, o, m, lg: rf"-\tfrac{{2}}{{{m}}} ({t} - {o})"),
+         lambda t, o, m, lg: rf"-\tfrac{{2}}{{{m}}} ({t} - {o})", title="mean squared error"),
     Loss("bce", _bce_term, lambda A, t, o, m, lf: (o - t) / (o * (1 - o)) * lf,
          lambda t, o, m, lg: rf"-[{t} {_ln(lg)} {o} + (1 - {t}) {_ln(lg)} (1 - {o})]",
          lambda t, o, m, lg: rf"\frac{{{o} - {t}}}{{{o} (1 - {o}){_lnf(lg)}}}", log=True,
-         fused={"sigmoid": lambda A, t, o, tsum, lf: (o - t) * lf}),
+         fused={"sigmoid": lambda A, t, o, tsum, lf: (o - t) * lf}, title="binary cross-entropy"),
     Loss("cce", lambda A, t, o, logs, m, lf: 0 - _xlogy(A, t, logs()[0]) * lf,
          lambda A, t, o, m, lf: A.where(A.is_zero(t), 0 * t, 0 - t / A.where(A.is_zero(t), 0 * o + 1, o)) * lf,
          lambda t, o, m, lg: rf"-{t} {_ln(lg)} {o}", lambda t, o, m, lg: rf"-\frac{{{t}}}{{{o}{_lnf(lg)}}}", log=True,
          fused={"softmax": lambda A, t, o, tsum, lf: (o * tsum - t) * lf,
-                "sigmoid": lambda A, t, o, tsum, lf: 0 - t * (1 - o) * lf}),
+                "sigmoid": lambda A, t, o, tsum, lf: 0 - t * (1 - o) * lf}, title="categorical cross-entropy"),
 ]}
 
 

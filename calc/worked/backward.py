@@ -57,7 +57,8 @@ class BackwardSteps:
                  s=s, l=L)
 
     def hidden_sum(self, s, l, i):
-        """dE/dout_i = sum_j delta_j w_ij over the units j of layer l+1 (w+ under sequential order)."""
+        """dE/dout_i = sum_j delta_j w_ij over the units j of layer l+1 (w+ under sequential order); each term
+        printed as its notation writes it (Mazur: dE_o1/dout_h1 = dE_o1/dnet_o1 * dnet_o1/dout_h1)."""
         N, p = self.N, self.p
         nxt = self.spec.layers[l]
         seq = self.spec.update_order == "sequential"
@@ -65,9 +66,8 @@ class BackwardSteps:
         for j in range(1, nxt.units + 1):
             d_id = ids.delta(s, l + 1, j)
             w_id = ids.nw(l + 1, i, j) if seq else ids.w(l + 1, i, j)
-            w_tex = (N.w_new if seq else N.w)(l + 1, i, j)[1]
             sid = ids.term(s, l, i, j)
-            self.add(sid, N.term(l, i, j, s), f"{N.delta(l + 1, j, s)[1]} \\cdot {w_tex}",
+            self.add(sid, N.term(l, i, j, s), N.term_rhs(l, i, j, s, int(seq))[1],
                      rf"{self.num(d_id)} \cdot {self.num(w_id)}",
                      p.deltas[l][s - 1, j - 1] * p.back_weights[l][i - 1, j - 1], [d_id, w_id], "backward", "mul",
                      s=s, l=l)
@@ -219,7 +219,7 @@ class BackwardSteps:
         for name, tex in opt.tex.items():
             sid = ids.opt(name, l, i, j)
             prev = self._prior(name, l, i, j)
-            fmt = {"g": self.sym(grad), "p": self.sym(old), "prev": f"{tex_state(name)}_{{\mathrm{{prev}}}}",
+            fmt = {"g": self.sym(grad), "p": self.sym(old), "prev": rf"{tex_state(name)}_{{\mathrm{{prev}}}}",
                    **{k: self.sym(v) for k, v in made.items()}}
             sub = {"g": self.num(grad), "p": self.num(old), "prev": const(prev), **{k: self.num(v) for k, v in made.items()}}
             f = _fill(tex, fmt).replace("^{t}", f"^{{{t}}}")

@@ -51,60 +51,61 @@ def matrix_steps(b) -> list[RawStep]:
     def bias_grid(l, layer):
         return grid(lambda _, j: ids.bias(layer.bias_mode, l, j), 1, layer.units)
 
-    a_prev_tex = "X"
+    N = b.N                     # names through the view's notation (Hagan: N = P W^T + b, S, F)
     for l, layer in enumerate(spec.layers, start=1):
+        a_prev_tex, z_tex, w_tex = N.mout(l - 1)[1], N.mnet(l)[1], N.mw(l)[1]
         a_prev = spec.inputs if l == 1 else p.fwd.outs[l - 2]
         z, a = p.fwd.nets[l - 1], p.fwd.outs[l - 1]
         w_grid = grid(lambda i, j: ids.w(l, i, j), *layer.weights.shape)
         zid = grid(lambda s, j: ids.net(s, l, j), n, layer.units)
-        bias = "" if layer.biases is None else rf" + b^{{({l})}}"
+        bias = "" if layer.biases is None else f" + {N.mb(l)[1]}"
         mats = [(a_prev, a_grid(l - 1)), (layer.weights, w_grid)]
         if layer.biases is not None:
             mats.append((layer.biases[None, :], bias_grid(l, layer)))
         mats.append((z, zid))
-        add(ids.matrix("Z", l), f"Z({l})", rf"Z^{{({l})}}",
-            rf"{a_prev_tex} W^{{({l})}}{bias} \quad ({_shape(a_prev)})({_shape(layer.weights)}) \to {_shape(z)}",
+        add(ids.matrix("Z", l), *N.mnet(l),
+            rf"{a_prev_tex} {w_tex}{bias} \quad ({_shape(a_prev)})({_shape(layer.weights)}) \to {_shape(z)}",
             lambda m: f"{m[0]} {m[1]}" + (f" + {m[2]}" if layer.biases is not None else ""), z,
             [ids.matrix("A", l - 1)] if l > 1 else [], zid, l, mats)
         oid = grid(lambda s, j: ids.out(s, l, j), n, layer.units)
-        add(ids.matrix("A", l), f"A({l})", rf"A^{{({l})}}", rf"\mathrm{{{layer.activation}}}(Z^{{({l})}})",
+        add(ids.matrix("A", l), *N.mout(l), rf"\mathrm{{{layer.activation}}}({z_tex})",
             lambda m: "", a, [ids.matrix("Z", l)], oid, l, [(a, oid)])
-        a_prev_tex = rf"A^{{({l})}}"
+    E = N.mloss()[1]
     for l in range(L, 0, -1):
         layer = spec.layers[l - 1]
         d = p.deltas[l - 1]
         a_prev = spec.inputs if l == 1 else p.fwd.outs[l - 2]
-        a_prev_tex = "X" if l == 1 else rf"A^{{({l - 1})}}"
+        a_prev_tex, d_tex = N.mout(l - 1)[1], N.mdelta(l)[1]
         if l == L:
-            f = r"\partial E / \partial Z^{(%d)}" % l
+            f = rf"\partial {E} / \partial {N.mnet(l)[1]}"
             deps = [ids.matrix("A", l)]
         else:
-            wt = "W^{(%d)+T}" % (l + 1) if spec.update_order == "sequential" else "W^{(%d)T}" % (l + 1)
-            f = rf"(\delta^{{({l + 1})}} {wt}) \odot f'(Z^{{({l})}})"
+            wt = N.mwT(l + 1, int(spec.update_order == "sequential"))[1]
+            f = rf"({N.mdelta(l + 1)[1]} {wt}) \odot f'({N.mnet(l)[1]})"
             deps = [ids.matrix("D", l + 1), ids.matrix("Z", l)]
         did = grid(lambda s, j: ids.delta(s, l, j), n, layer.units)
-        add(ids.matrix("D", l), f"delta({l})", rf"\delta^{{({l})}}", f + rf" \quad ({_shape(d)})", lambda m: "", d,
+        add(ids.matrix("D", l), *N.mdelta(l), f + rf" \quad ({_shape(d)})", lambda m: "", d,
             deps, did, l, [(d, did)])
         g = p.grad_w[l - 1]
         gid = grid(lambda i, j: ids.gw(l, i, j), g.shape[0], g.shape[1])
-        add(ids.matrix("GW", l), f"dE/dW({l})", rf"\frac{{\partial E}}{{\partial W^{{({l})}}}}",
-            rf"({a_prev_tex})^{{T}} \delta^{{({l})}} \quad ({_shape(a_prev.T)})({_shape(d)}) \to {_shape(g)}",
+        add(ids.matrix("GW", l), *N.mgw(l),
+            rf"({a_prev_tex})^{{T}} {d_tex} \quad ({_shape(a_prev.T)})({_shape(d)}) \to {_shape(g)}",
             lambda m: f"{m[0]} {m[1]}", g, [ids.matrix("D", l)] + ([ids.matrix("A", l - 1)] if l > 1 else []),
             gid, l, [(a_prev.T, transpose(a_grid(l - 1))), (d, did), (g, gid)])
         if p.grad_b[l - 1] is not None:
             gb = p.grad_b[l - 1]
             shared = layer.bias_mode == "shared"
             gbid = grid(lambda _, j: ids.gb(l, None if shared else j), 1, len(gb))
-            add(ids.matrix("GB", l), f"dE/db({l})", rf"\frac{{\partial E}}{{\partial b^{{({l})}}}}",
-                r"\sum_{s, j} \delta^{(%d)}_{sj}" % l if shared else r"\mathrm{colsum}(\delta^{(%d)})" % l,
+            add(ids.matrix("GB", l), *N.mgb(l),
+                rf"\sum_{{s, j}} ({d_tex})_{{sj}}" if shared else rf"\mathrm{{colsum}}({d_tex})",
                 lambda m: "", gb.tolist(), [ids.matrix("D", l)],
                 ([[ids.gb(l)]] if shared else [[ids.gb(l, j) for j in range(1, layer.units + 1)]])
                 if b.scalar else None, l, [(gb[None, :], gbid)])
         nw = p.new_w[l - 1]
         eta = val(ids.ETA) if b.scalar else const(spec.learning_rate)
         nwid = grid(lambda i, j: ids.nw(l, i, j), nw.shape[0], nw.shape[1])
-        add(ids.matrix("NW", l), f"W({l})+", rf"W^{{({l})+}}",
-            rf"W^{{({l})}} - \eta \frac{{\partial E}}{{\partial W^{{({l})}}}}",
+        add(ids.matrix("NW", l), *N.mw(l, 1),
+            rf"{N.mw(l)[1]} - \eta {N.mgw(l)[1]}",
             lambda m: f"{m[0]} - {eta} {m[1]}", nw, [ids.matrix("GW", l)], nwid, l,
             [(layer.weights, grid(lambda i, j: ids.w(l, i, j), *layer.weights.shape)), (g, gid), (nw, nwid)])
     return out

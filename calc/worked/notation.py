@@ -49,6 +49,10 @@ class Notation:
     def sfx_tex(self, s: int | None) -> str:
         return rf"^{{[{s}]}}" if s is not None and self.n > 1 else ""
 
+    def _sup(self, l: int, s: int | None) -> str:
+        """The layer superscript with the sample inside it, z^{(1)[2]}_{1} (never a double superscript)."""
+        return rf"^{{({l})[{s}]}}" if s is not None and self.n > 1 else rf"^{{({l})}}"
+
     @staticmethod
     def _ij(i: int, j: int, sep_tex: bool = False) -> tuple[str, str]:
         wide = i > 9 or j > 9
@@ -56,12 +60,12 @@ class Notation:
 
     # --- units ----------------------------------------------------------------------------------
     def net(self, l: int, j: int, s: int | None = None) -> tuple[str, str]:
-        return f"{self.z}({l})_{j}{self.sfx(s)}", rf"{self.z_tex}^{{({l})}}_{{{j}}}{self.sfx_tex(s)}"
+        return f"{self.z}({l})_{j}{self.sfx(s)}", rf"{self.z_tex}{self._sup(l, s)}_{{{j}}}"
 
     def out(self, l: int, j: int, s: int | None = None) -> tuple[str, str]:
         if l == 0:
             return self.x(j, s)
-        return f"{self.a}({l})_{j}{self.sfx(s)}", rf"{self.a_tex}^{{({l})}}_{{{j}}}{self.sfx_tex(s)}"
+        return f"{self.a}({l})_{j}{self.sfx(s)}", rf"{self.a_tex}{self._sup(l, s)}_{{{j}}}"
 
     def x(self, j: int, s: int | None = None) -> tuple[str, str]:
         return f"x_{j}{self.sfx(s)}", rf"x_{{{j}}}{self.sfx_tex(s)}"
@@ -135,6 +139,38 @@ class Notation:
     def vhat(self, l, i, j):
         return self._state("vhat", r"\hat{v}", l, i, j)
 
+    # --- the matrix view (one row per sample): Z = X W + b, names through the notation -----------
+    def mnet(self, l: int) -> tuple[str, str]:
+        return f"Z({l})", rf"Z^{{({l})}}"
+
+    def mout(self, l: int) -> tuple[str, str]:
+        return ("X", "X") if l == 0 else (f"A({l})", rf"A^{{({l})}}")
+
+    def mdelta(self, l: int) -> tuple[str, str]:
+        return f"delta({l})", rf"\delta^{{({l})}}"
+
+    def mw(self, l: int, new: int = 0) -> tuple[str, str]:
+        """The weights as stored: source x destination (rows: units of layer l-1)."""
+        return (f"W({l})+", rf"W^{{({l})+}}") if new else (f"W({l})", rf"W^{{({l})}}")
+
+    def mwT(self, l: int, new: int = 0) -> tuple[str, str]:
+        """The transpose of mw (destination x source), as the backward pass uses it."""
+        return (f"W({l})+T", rf"W^{{({l})+T}}") if new else (f"W({l})T", rf"W^{{({l})T}}")
+
+    def mb(self, l: int) -> tuple[str, str]:
+        return f"b({l})", rf"b^{{({l})}}"
+
+    def mloss(self) -> tuple[str, str]:
+        return "E", "E"
+
+    def mgw(self, l: int) -> tuple[str, str]:
+        E, Et = self.mloss()
+        return f"d{E}/dW({l})", _d(Et, rf"W^{{({l})}}")
+
+    def mgb(self, l: int) -> tuple[str, str]:
+        E, Et = self.mloss()
+        return f"d{E}/db({l})", _d(Et, rf"b^{{({l})}}")
+
     # --- derivatives ----------------------------------------------------------------------------
     def _bare(self, sym: tuple[str, str]) -> tuple[str, str]:
         return sym
@@ -153,12 +189,17 @@ class Notation:
         return f"d{o}/d{z}{self.sfx(s)}", _d(ot, zt) + self.sfx_tex(s)
 
     def delta(self, l: int, j: int, s: int | None = None) -> tuple[str, str]:
-        return f"{self.dl}({l})_{j}{self.sfx(s)}", rf"{self.dl_tex}^{{({l})}}_{{{j}}}{self.sfx_tex(s)}"
+        return f"{self.dl}({l})_{j}{self.sfx(s)}", rf"{self.dl_tex}{self._sup(l, s)}_{{{j}}}"
 
     def term(self, l: int, i: int, j: int, s: int | None = None) -> tuple[str, str]:
         """One term of the hidden sum dE/dout_i (layer l): delta_j of layer l+1 times w_ij of layer l+1."""
-        (d, dt), (w, wt) = self.delta(l + 1, j), self.w(l + 1, i, j)
-        return f"{d}*{w}{self.sfx(s)}", rf"{dt} {wt}{self.sfx_tex(s)}"
+        (d, _), (_, dt), (w, wt) = self.delta(l + 1, j), self.delta(l + 1, j, s), self.w(l + 1, i, j)
+        return f"{d}*{w}{self.sfx(s)}", rf"{dt} {wt}"
+
+    def term_rhs(self, l: int, i: int, j: int, s: int | None = None, new: int = 0) -> tuple[str, str]:
+        """The right-hand side of one term of the hidden sum: delta_j * w_ij of layer l+1 (w_ij+ when `new`)."""
+        (d, dt), (w, wt) = self.delta(l + 1, j, s), (self.w_new if new else self.w)(l + 1, i, j)
+        return f"{d}*{w}", rf"{dt} \cdot {wt}"
 
     def dnet_dw(self, l: int, i: int, j: int, s: int | None = None) -> tuple[str, str]:
         (z, zt), (w, wt) = self.net(l, j), self.w(l, i, j)
@@ -200,6 +241,29 @@ class Hagan(Notation):
 
     def err(self, k: int, s: int | None = None) -> tuple[str, str]:
         return f"F_{k}{self.sfx(s)}", rf"F_{{{k}}}{self.sfx_tex(s)}"
+
+    # the matrix view keeps Hagan's names: N = P W^T + b, S (sensitivities), F; Hagan's W is destination x
+    # source, so the stored source x destination matrices print as transposes
+    def mnet(self, l):
+        return f"N({l})", rf"N^{{({l})}}"
+
+    def mout(self, l):
+        return ("P", "P") if l == 0 else (f"A({l})", rf"A^{{({l})}}")
+
+    def mdelta(self, l):
+        return f"S({l})", rf"S^{{({l})}}"
+
+    def mw(self, l, new=0):
+        return (f"W({l})+^T", rf"(W^{{({l})+}})^{{T}}") if new else (f"W({l})^T", rf"(W^{{({l})}})^{{T}}")
+
+    def mwT(self, l, new=0):
+        return (f"W({l})+", rf"W^{{({l})+}}") if new else (f"W({l})", rf"W^{{({l})}}")
+
+    def mloss(self):
+        return "F", "F"
+
+    def mgw(self, l):
+        return f"dF/dW({l})^T", rf"\left({_d('F', rf'W^{{({l})}}')}\right)^{{T}}"
 
 
 class Mazur(Notation):
@@ -270,6 +334,18 @@ class Mazur(Notation):
         o, h = self.unit(l + 1, j), self.unit(l, i)
         return (f"dE_{o}/dout_{h}{self.sfx(s)}",
                 _d(rf"E_{{{o}}}", rf"\mathrm{{out}}_{{{h}}}") + self.sfx_tex(s))
+
+    def term_rhs(self, l, i, j, s=None, new=0):
+        """Mazur's dE_o1/dnet_o1 * dnet_o1/dout_h1 (w5+ for the second factor under sequential order). With a
+        softmax output net_o1 moves every E_ok, so the first factor is dE_total/dnet_o1 (delta_o1) there."""
+        o, h = self.unit(l + 1, j), self.unit(l, i)
+        net, sfx = rf"\mathrm{{net}}_{{{o}}}", self.sfx_tex(s)
+        soft = self.spec.layers[l].activation == "softmax"
+        E, Et = (self.loss() if soft else (f"E_{o}", rf"E_{{{o}}}"))
+        first = (f"d{E}/dnet_{o}{self.sfx(s)}", _d(Et, net) + sfx)
+        second = (self.w_new(l + 1, i, j) if new else
+                  (f"dnet_{o}/dout_{h}{self.sfx(s)}", _d(net, rf"\mathrm{{out}}_{{{h}}}") + sfx))
+        return f"{first[0]}*{second[0]}", rf"{first[1]} \cdot {second[1]}"
 
 
 def make(spec: Spec, name: str | None = None) -> Notation:

@@ -17,7 +17,7 @@ from calc.worked import notation as nt
 from calc.maths.functions import ACTIVATIONS
 from calc.engine.numeric import Pass, run
 from calc.problem.spec import Problem, Spec
-from calc.worked.steps import RawStep, Step, json_safe
+from calc.worked.steps import MAX_DECIMALS, RawStep, Step, json_safe
 from calc.worked.template import Renderer
 
 STEP_CAPS = {"layers": 6, "units": 16, "samples": 32, "steps": 30_000}
@@ -42,14 +42,16 @@ class Solution:
 
     def __init__(self, spec: Spec, run: Pass, raw_steps: list[RawStep], notation: nt.Notation, digits: int,
                  warnings: list[Problem] | None = None, summarised: bool = False,
-                 values: Callable[[str], str | None] | None = None, _shared: dict | None = None):
+                 values: Callable[[str], str | None] | None = None, _shared: dict | None = None,
+                 decimals: int | None = None):
         self.spec, self.run, self.raw_steps = spec, run, raw_steps
         self.notation, self.digits, self.values = notation, int(digits), values
+        self.decimals = None if decimals is None else int(decimals)     # fixed decimals in place of digits
         self.warnings = list(warnings or [])
         self.summarised = summarised
         # shared by every view of these raw steps: the raw index and the float64 views made so far
         self._shared = _shared if _shared is not None else {"raw": {r.id: r for r in raw_steps}, "views": {}}
-        self.renderer = Renderer(self._shared["raw"], notation, self.digits, values)
+        self.renderer = Renderer(self._shared["raw"], notation, self.digits, values, self.decimals)
         self.steps: list[Step] = [Step(r, self.renderer) for r in raw_steps]
         self._index: dict[str, Step] | None = None
 
@@ -69,22 +71,27 @@ class Solution:
         return {s.label: s for s in self.steps}
 
     def view(self, notation: str | nt.Notation | None = None, digits: int | None = None,
-             values: Callable[[str], str | None] | None = None) -> "Solution":
+             values: Callable[[str], str | None] | None = None, decimals: int | None | bool = False) -> "Solution":
         """The same raw steps printed in another notation (a name or a Notation; None: this view's), to other
-        digits (None: this view's), from `values` (None: float64). No rebuild, no re-solve; float64 views are
-        kept and shared, so asking again returns the same view with its rendering cache."""
+        digits (None: this view's), from `values` (None: float64), with `decimals` fixed decimals in place of
+        significant digits (an int 0..15; None: significant digits; False: this view's). No rebuild, no re-solve;
+        float64 views are kept and shared, so asking again returns the same view with its rendering cache."""
         names = (self.notation if notation is None or notation == self.notation.name else
                  notation if isinstance(notation, nt.Notation) else nt.make(self.spec, notation))
         digits = self.digits if digits is None else int(digits)
         if not 1 <= digits <= 30:
             raise ValueError("digits: must be from 1 to 30")
-        if values is None and self.values is None and names is self.notation and digits == self.digits:
+        decimals = self.decimals if decimals is False else decimals
+        if decimals is not None and not 0 <= int(decimals) <= MAX_DECIMALS:
+            raise ValueError(f"decimals: must be from 0 to {MAX_DECIMALS}")
+        if (values is None and self.values is None and names is self.notation and digits == self.digits
+                and decimals == self.decimals):
             return self
-        key = (names.name, digits)
+        key = (names.name, digits) if decimals is None else (names.name, digits, int(decimals))
         if values is None and key in self._shared["views"]:
             return self._shared["views"][key]
         v = Solution(self.spec, self.run, self.raw_steps, names, digits, self.warnings, self.summarised, values,
-                     self._shared)
+                     self._shared, decimals)
         if values is None:
             self._shared["views"][key] = v
         return v

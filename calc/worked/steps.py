@@ -183,6 +183,18 @@ def fmt(v: float | None, digits: int = 9) -> str:
     return rf"{m} \times 10^{{{int(e)}}}"
 
 
+MAX_DECIMALS = 15          # fixed decimals offered (float64 carries about 16 significant digits)
+
+
+def fixed(v: float | None, decimals: int) -> str:
+    """A value to exactly `decimals` decimals, as Mazur prints (0.593269992 -> 0.59326999 at 8); a value too large
+    or too small for a plain decimal (|v| >= 1e15) falls back to fmt's significant digits; -0.000 prints as 0.000."""
+    if v is None or not math.isfinite(v) or abs(v) >= 1e15:
+        return fmt(v, max(decimals, 1))
+    s = f"{v:.{decimals}f}"
+    return s[1:] if s.startswith("-") and not s.strip("-0.") else s
+
+
 def paren(s: str) -> str:
     """Wrap a negative number for use inside a product: 0.5 \\cdot (-0.2)."""
     return f"({s})" if s.startswith("-") else s

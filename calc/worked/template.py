@@ -25,15 +25,16 @@ from typing import Callable
 
 import numpy as np
 
-from calc.worked.steps import fmt, paren
+from calc.worked.steps import fixed, fmt, paren
 
 M = "\x00"
 FLOAT_DIGITS = 17          # the most significant digits a float64 value is printed with
 
 # the Notation methods the builder calls (calc.worked.notation.Notation); Deferred defers exactly these
 NOTATION_METHODS = ("x", "t", "w", "w_new", "b", "b_new", "eta", "net", "out", "err", "loss_s", "loss", "loss_after",
-                    "dE_dout", "dout_dnet", "jac", "delta", "term", "dnet_dw", "dE_dw", "dE_db",
-                    "lam", "penalty", "l2g", "vel", "m", "v", "mhat", "vhat")
+                    "dE_dout", "dout_dnet", "jac", "delta", "term", "term_rhs", "dnet_dw", "dE_dw", "dE_db",
+                    "lam", "penalty", "l2g", "vel", "m", "v", "mhat", "vhat",
+                    "mnet", "mout", "mdelta", "mw", "mwT", "mb", "mloss", "mgw", "mgb")
 
 
 def val(sid: str) -> str:
@@ -88,18 +89,23 @@ def _shown(n: int) -> list[int | None]:
 
 
 class Renderer:
-    """Prints templates for one view: a notation (calc.worked.notation.Notation), `digits` significant digits,
-    and a value source `values(id) -> text | None` (None: float64 values, at most FLOAT_DIGITS digits)."""
+    """Prints templates for one view: a notation (calc.worked.notation.Notation), `digits` significant digits
+    or `decimals` fixed decimals (as Mazur prints: 0.59327 -> 0.59326999 at 8; None: significant digits), and a
+    value source `values(id) -> text | None` (None: float64 values, at most FLOAT_DIGITS digits)."""
 
-    def __init__(self, raw: dict, names, digits: int, values: Callable[[str], str | None] | None = None):
+    def __init__(self, raw: dict, names, digits: int, values: Callable[[str], str | None] | None = None,
+                 decimals: int | None = None):
         self.raw, self.names, self.digits, self.values = raw, names, int(digits), values
+        self.decimals = None if decimals is None else int(decimals)
         self.float_digits = min(self.digits, FLOAT_DIGITS)
         self._marks: dict[str, str] = {}                # marker body -> printed text
         self._text: dict[str, str] = {}                 # step id -> its value as printed
 
     # ---- values ----------------------------------------------------------------------------------------
     def number(self, x) -> str:
-        """A float at the view's digits (float64: at most FLOAT_DIGITS significant digits)."""
+        """A float at the view's digits (float64: at most FLOAT_DIGITS significant digits) or fixed decimals."""
+        if self.decimals is not None:
+            return fixed(None if x is None else float(x), self.decimals)
         return fmt(None if x is None else float(x), self.float_digits)
 
     def entry(self, sid: str) -> str:
