@@ -20,6 +20,7 @@ from calc.jobs import budget, door
 from calc.jobs.pool import JobFailed
 from calc.problem.model import Problem
 from pages import common as C
+from pages import render as R
 
 SS = st.session_state
 VERDICT_HELP = ("right: the exact value rounded to the digits you wrote. rounded: right up to rounding (truncated, "
@@ -47,10 +48,13 @@ def results_frame(rep) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+MARK = "background-color: #ffd6d6; color: #1d2733"      # dark text on the pink in either theme
+
+
 def _highlight(df: pd.DataFrame, col: str, flag):
     def paint(row):
         hit = row[col] == flag
-        return ["background-color: #ffd6d6" if hit else "" for _ in row]
+        return [MARK if hit else "" for _ in row]
     return df.style.apply(paint, axis=1)
 
 
@@ -68,34 +72,80 @@ def _audit(preset_id: str):
     return None if a is None else (pd.DataFrame([r.as_dict() for r in a.rows]), a.conventions)
 
 
-def answers_input(sol, notation: str) -> list[tuple[int, str, str]]:
+def pasted_answers(text: str) -> tuple[list[tuple[int, str, str]], list[Problem]]:
+    """Pasted text -> (the answers of every readable line, one problem per unreadable line). Each line is read on
+    its own (calc.check.check.parse_answers), so one bad line never stops the others from being judged."""
+    if text.strip().startswith("{"):                        # a JSON object is one answer set: all or nothing
+        try:
+            return parse_answers(text), []
+        except AnswerError as e:
+            return [], list(e.problems)
+    good, bad = [], []
+    for n, line in enumerate(text.splitlines(), start=1):
+        try:
+            good += [(n, label, value) for _, label, value in parse_answers(line)]
+        except AnswerError as e:
+            bad += [Problem(f"line {n}", p.message) for p in e.problems]
+    return good, bad
+
+
+def show_unread(problems) -> None:
+    """Every line that could not be judged, at once, in line order (echoed as plain text: it holds typed text)."""
+    def line_no(p) -> int:
+        head = p.field.split()
+        return int(head[1]) if len(head) == 2 and head[0] == "line" and head[1].isdigit() else 0
+
+    problems = sorted(problems, key=line_no)
+    n = len(problems)
+    # the editor's answers are numbered by row of the step table: say "row", as the table shows them
+    unit = "row" if SS.get("check_mode", "Beside each step") == "Beside each step" else "line"
+    st.error(f"{n} {unit}{'s' if n != 1 else ''} could not be judged (the other {unit}s are judged below):",
+             icon=":material/error:")
+    st.text("\n".join((unit + str(p)[4:]) if line_no(p) else str(p) for p in problems))
+
+
+def answers_input(sol, notation: str) -> tuple[list[tuple[int, str, str]], list[Problem]]:
+    """(answers, problems of the lines that could not be read)."""
     mode = st.radio("Enter your values", ["Beside each step", "Paste text"], horizontal=True, key="check_mode")
     if mode == "Paste text":
         text = st.text_area("One per line, in the notation shown (# comments allowed)", key="check_text", height=180,
                             placeholder="w5+ = 0.3589\nout_o1: 0.7514\ndE/dw1 = 0.000439")
         if not text.strip():
-            return []
-        try:
-            return parse_answers(text)
-        except AnswerError as e:
-            st.error("Some lines could not be read:")
-            st.text("\n".join(str(p) for p in e.problems))
-            return []
+            return [], []
+        return pasted_answers(text)
     steps = [s for s in sol.steps if s.kind not in ("matrix", "given")]
     base = pd.DataFrame({"step": [s.label for s in steps], "your value": [""] * len(steps)})
     df = st.data_editor(base, hide_index=True, key=f"check_editor_{SS.get('version', 0)}_{notation}",
                         disabled=["step"], width="stretch", height=320,
                         column_config={"your value": st.column_config.TextColumn(
                             "your value", help="as you wrote it: 0.3589, 4.39e-4, 3/4")})
-    return editor_answers(df)
+    return editor_answers(df), []
 
 
-def show_results(spec_json: str, answers, notation: str, digits: int) -> None:
-    try:
-        rep, chain = _checked(spec_json, tuple(answers), notation)
-    except AnswerError as e:
-        st.error("Some values could not be checked:")
-        st.text("\n".join(str(p) for p in e.problems))
+def _judged(spec_json: str, answers: tuple, notation: str):
+    """(report, chains, problems): the answers check() can use are judged; those it refuses (an unknown label, a
+    value that is not a number, a step given twice) are left out, each named in `problems`."""
+    problems: list[Problem] = []
+    answers = list(answers)
+    while answers:
+        try:
+            rep, chain = _checked(spec_json, tuple(answers), notation)
+            return rep, chain, problems
+        except AnswerError as e:
+            refused = {p.field for p in e.problems}
+            problems += list(e.problems)
+            keep = [a for a in answers if f"line {a[0]}" not in refused and a[1] not in refused]
+            if len(keep) == len(answers):                   # a problem not tied to one line: nothing to judge
+                break
+            answers = keep
+    return None, None, problems
+
+
+def show_results(spec_json: str, answers, notation: str, digits: int, unread=()) -> None:
+    rep, chain, refused = _judged(spec_json, tuple(answers), notation)
+    if unread or refused:
+        show_unread(list(unread) + refused)
+    if rep is None:
         return
     if rep.first_wrong is None:
         st.success("No wrong values." if rep.ok else "No wrong values of your own (some follow from others).")
@@ -103,8 +153,12 @@ def show_results(spec_json: str, answers, notation: str, digits: int) -> None:
         first = next(r for r in rep.results if r.label == rep.first_wrong)
         st.error("First wrong step")
         st.text(f"{first.label} = {first.given}: {first.cause}")
-    st.dataframe(_highlight(results_frame(rep), "first wrong", "yes"), hide_index=True, key="check_results",
-                 column_config={"expected": C.num_col(digits)})
+    res = results_frame(rep)
+    st.dataframe(_highlight(res, "first wrong", "yes"), hide_index=True, key="check_results",
+                 row_height=R.wrapped_row_height(res["why"]),      # "why" wraps in its cell, never cut
+                 column_order=("label", "your value", "verdict", "why", "expected", "first wrong"),
+                 column_config={"expected": C.num_col(digits),
+                                "why": st.column_config.TextColumn("why", width=R.WHY_WIDTH)})
     st.subheader("The correct chain beside yours")
     st.caption("Your chain: your values where you gave them, and what your own numbers give in between. "
                "The first wrong step is highlighted.")
@@ -203,9 +257,9 @@ def class_tab(notation: str) -> None:
 
 def one_student(spec, sol, notation: str, digits: int) -> None:
     st.caption(VERDICT_HELP)
-    answers = answers_input(sol, notation)
-    if answers:
-        show_results(C.current_json(), answers, notation, digits)
+    answers, unread = answers_input(sol, notation)
+    if answers or unread:
+        show_results(C.current_json(), answers, notation, digits, unread)
     else:
         st.caption("Give any of your values to have them checked.")
     hand_mode(spec, notation, digits)

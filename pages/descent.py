@@ -12,6 +12,7 @@ import streamlit as st
 
 from calc.presets import PRESET_DIR
 from pages import common as C
+from pages import render as R
 
 SS = st.session_state
 
@@ -60,7 +61,7 @@ def main() -> None:
     except (ParseError, DescentError, ValueError, WorkerError) as e:  # descend turns worker failures into
         C.show_problems([str(e)], "Cannot run gradient descent:")      # DescentError; WorkerError is a backstop
         return
-    st.latex(rf"f(\theta) = {res.f_latex} \qquad f'(\theta) = {res.df_latex}")
+    R.formulas([rf"f(\theta) = {res.f_latex}", rf"f'(\theta) = {res.df_latex}"])
     for note in res.notes:
         st.caption(C.code_span(note))
     if res.stopped:
@@ -73,8 +74,7 @@ def main() -> None:
                      column_config={k: C.num_col(10) for k in ("theta_k", "f(theta_k)", "f'(theta_k)", "theta_k+1")})
         shown = res.rows()[:12]
         if shown:
-            st.latex(r"\begin{aligned} " + r" \\ ".join(r.update.replace(" = ", " &= ", 1) for r in shown)
-                     + r" \end{aligned}")
+            R.formulas([r.update for r in shown])      # one line per update: each wraps on a phone
             if len(res.rows()) > 12:
                 st.caption(f"First 12 of {len(res.rows())} updates; the table has all.")
     with right:

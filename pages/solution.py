@@ -1,6 +1,7 @@
 """Worked solution page: the forward pass, the loss, the backward pass factor by factor, the updates, a diagram.
 
 Every formula shown comes from calc (Step.formula / Step.substituted); user text is never rendered as LaTeX.
+Each step is one display formula (pages.render): on a phone it wraps after its = and + signs.
 render_worked() is reused by the training page for the solution at a chosen step.
 """
 from __future__ import annotations
@@ -8,40 +9,24 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calc.views import diagram
 from calc.views import tables
 from calc.worked import ids
 from calc import tasks
 from calc.jobs import budget
 from pages import common as C
+from pages import render as R
 
 SS = st.session_state
 
 
-def tex_line(step) -> str:
-    """`label &= general = numbers = value` for an aligned block (from the step's parts, never re-split)."""
-    if step.rhs:
-        return rf"{step.latex} &= {step.rhs} = {step.substituted}"
-    return rf"{step.latex} &= {step.substituted}"
+def latex_block(steps) -> None:
+    """Steps as display formulas, one per step, each wrapping on a narrow screen (pages.render)."""
+    R.formulas(R.step_lines(steps))
 
 
-def tex_blocks(steps, per_block: int = 12) -> list[str]:
-    """Steps as aligned LaTeX sources, a few lines per block."""
-    steps = list(steps)
-    return [r"\begin{aligned} " + r" \\[4pt] ".join(tex_line(s) for s in steps[k:k + per_block]) + r" \end{aligned}"
-            for k in range(0, len(steps), per_block)]
-
-
-def latex_block(steps, per_block: int = 12) -> None:
-    """Steps as aligned LaTeX, a few lines per block (long blocks scroll sideways)."""
-    for block in tex_blocks(steps, per_block):
-        st.latex(block)
-
-
-def _latex(sol, name, steps_of, per_block: int = 12) -> None:
+def _latex(sol, name, steps_of) -> None:
     """latex_block of steps_of(), its sources built once per solution view (C.derived)."""
-    for block in C.derived(sol, ("tex", name), lambda: tex_blocks(steps_of(), per_block)):
-        st.latex(block)
+    R.formulas(C.derived(sol, ("tex", name), lambda: R.step_lines(steps_of())))
 
 
 def _df(sol, name, rows_of, digits: int, numeric: list[str], key: str, height=None):
@@ -52,14 +37,13 @@ def _df(sol, name, rows_of, digits: int, numeric: list[str], key: str, height=No
 def forward_tab(sol, digits: int, key: str) -> None:
     def blocks():
         fwd = [s for s in sol.steps if s.kind == "forward"]
-        return [(s_i, tex_blocks([s for s in fwd if s.sample == s_i], per_block=16))
+        return [(s_i, R.step_lines([s for s in fwd if s.sample == s_i]))
                 for s_i in sorted({s.sample for s in fwd})]
 
     for s_i, texts in C.derived(sol, ("tex", "forward"), blocks):
         if sol.spec.n_samples > 1:
             st.markdown(f"**Sample {s_i}**")
-        for block in texts:
-            st.latex(block)
+        R.formulas(texts)
 
     def rows():
         rows = tables.forward_table(sol)
@@ -89,11 +73,11 @@ def _backward_parts(sol, central: dict | None) -> list[dict]:
              else None} if central is not None else {}) for r in chain if r["layer"] == l]
         parts.append({
             "l": l, "title": "Output layer" if l == L else f"Hidden layer {l}",
-            "factors": tex_blocks([s for s in sol.steps if s.kind == "backward" and s.layer == l
+            "factors": R.step_lines([s for s in sol.steps if s.kind == "backward" and s.layer == l
                                    and ids.kind(s.id) in kinds]),
             "sums": [(hs["label"], hs["id"], C.frame(hs["terms"] + [{"term": "sum", "value": hs["value"]}]))
                      for hs in sums if ids.parse(hs["id"])[1]["l"] == l],
-            "grads": tex_blocks([s for s in sol.steps if s.kind == "backward" and s.layer == l
+            "grads": R.step_lines([s for s in sol.steps if s.kind == "backward" and s.layer == l
                                  and ids.kind(s.id) in ("gw", "gb")]),
             "chain": C.frame(rows),
             "chain_numeric": [c for c in (rows[0] if rows else {})
@@ -107,13 +91,11 @@ def backward_tab(sol, digits: int, central: dict | None, key: str) -> None:
     for part in C.derived(sol, ("backward", central is not None), lambda: _backward_parts(sol, central)):
         l = part["l"]
         with st.expander(f"{part['title']}: deltas and gradients", expanded=l >= L - 1):
-            for block in part["factors"]:
-                st.latex(block)
+            R.formulas(part["factors"])
             for label, hs_id, data in part["sums"]:
                 st.markdown(f"Hidden sum {C.code_span(label)} term by term")
                 _show(data, digits, ["delta value", "weight value", "value"], f"{key}_hs_{hs_id}")
-            for block in part["grads"]:
-                st.latex(block)
+            R.formulas(part["grads"])
             _show(part["chain"], digits, part["chain_numeric"], f"{key}_chain_{l}")
 
 
@@ -143,11 +125,8 @@ def updates_tab(sol, digits: int, central: dict | None, key: str) -> None:
 
 
 def diagram_tab(sol, key: str) -> None:
-    grads = st.toggle("Show gradients on the edges", value=True, key=f"{key}_diag_grads")
-    st.graphviz_chart(C.derived(sol, ("diagram", grads), lambda: diagram.dot(sol, digits=4, gradients=grads)),
-                      width="stretch")
-    st.caption("Values of sample 1: inputs and each unit's output; each edge carries its weight"
-               + (" and dE/dw." if grads else "."))
+    from pages import figure_panel
+    figure_panel.network_figure(sol.spec, sol=sol, key=f"{key}_figure")
 
 
 def all_steps_tab(sol, digits: int, key: str) -> None:
@@ -243,7 +222,7 @@ def _exact_rows(spec_json: str, notation: str, digits: int) -> list[dict]:
 def render_worked(sol, digits: int, central: dict | None, key: str, symbolic: bool = False) -> None:
     """The whole worked solution in tabs."""
     loss, after = sol.index["loss"], sol.index.get("loss_after")
-    c = st.columns(4)
+    c = st.columns(3)                       # wide enough for a 9-digit value beside the sidebar
     c[0].metric(f"Loss {loss.label}", C.fmt_value(loss.value, digits))
     if after is not None:
         c[1].metric(f"After the update {after.label}", C.fmt_value(after.value, digits))
