@@ -23,6 +23,7 @@ PAGES = [
     ("pages/activations.py", "Activation functions", ":material/show_chart:", "activations"),
     ("pages/descent.py", "Gradient descent", ":material/downhill_skiing:", "descent"),
     ("pages/check.py", "Check my answers", ":material/fact_check:", "check"),
+    ("pages/practice.py", "Practice", ":material/school:", "practice"),
     ("pages/export.py", "Export", ":material/download:", "export"),
 ]
 
@@ -31,5 +32,8 @@ st.set_page_config(page_title="Backprop, step by step", page_icon=str(ROOT / "pa
 common.init_state()
 nav = st.navigation([st.Page(f, title=t, icon=i, url_path=u, default=(k == 0))
                      for k, (f, t, i, u) in enumerate(PAGES) if (ROOT / f).exists()])
-common.sidebar()
-nav.run()
+slot = common.sidebar()
+try:
+    nav.run()
+finally:                      # written after the page: a change made by this run shows at once
+    common.sidebar_fill(slot)

@@ -2,7 +2,8 @@
 
 State (st.session_state, per user): `spec` (the last good, validated Spec), `spec_json` (its canonical JSON,
 the cache key of every computation), `version` (bumped when a new problem is loaded, so editors start fresh),
-`notation` and `digits` (the display choices, kept across pages), `loaded_p` (the share link already loaded).
+`notation` and `digits` (the display choices, kept across pages), `known_p` (digests of the links this session wrote
+or loaded: never loaded again), `url_token` (the address's token, see sync_url).
 Every change goes through calc.problem.spec.spec_from_dict; a refused change shows located messages and keeps `spec`.
 """
 from __future__ import annotations
@@ -37,12 +38,61 @@ def canonical(spec: Spec) -> str:
 
 
 def set_problem(spec: Spec, new: bool = True) -> None:
-    """Make `spec` the current problem; `new` = a different problem (editors and pickers start afresh)."""
+    """Make `spec` the current problem; `new` = a different problem (editors and pickers start afresh).
+    The address (?p=...) follows at once, so a reload or a bookmark brings this problem back."""
     SS["spec"] = spec
     SS["spec_json"] = canonical(spec)
     if new:
         SS["version"] = SS.get("version", 0) + 1
         SS["problem_source"] = SS.get("pending_source", "")
+        SS["preset_loaded"] = SS.pop("pending_preset", None)
+    sync_url()
+
+
+def sync_url() -> None:
+    """Put the current problem in the address as ?p=<share.encode(spec)> when the address differs: after every
+    change, and on every run of the router (st.navigation drops the query string when the page is switched).
+
+    The token is computed once per problem (kept with its canonical JSON). A problem too large for a link keeps
+    the last good token in the address; the sidebar says so once (SS["url_warning"]) and then in a caption.
+    The token is remembered (known_link), so init_state never reloads a problem this session wrote."""
+    spec_json = SS.get("spec_json")
+    if spec_json is None:
+        return
+    if SS.get("url_for") != spec_json:
+        SS["url_for"] = spec_json
+        try:
+            SS["url_token"] = share.encode(SS["spec"])
+            SS["url_too_large"] = False
+        except share.LinkTooLarge as e:
+            if not SS.get("url_too_large"):
+                SS["url_warning"] = str(e)
+            SS["url_too_large"] = True
+    token = SS.get("url_token")
+    if token:
+        remember_link(token)
+        if st.query_params.get(share.PARAM) != token:
+            st.query_params[share.PARAM] = token
+
+
+def _link_digest(token: str) -> str:
+    import hashlib
+    return hashlib.blake2b(token.encode("utf-8", "replace"), digest_size=16).hexdigest()
+
+
+def known_link(token: str) -> bool:
+    """The token was written (or loaded) by this session. A rerun may carry an address a step behind the one the
+    server just wrote (the browser had not applied it yet): such a token is never loaded again, which would undo
+    the edits made since. A link from elsewhere arrives with a new session (a page load), so it is never known."""
+    return _link_digest(token) in SS.get("known_p", ())
+
+
+def remember_link(token: str, keep: int = 256) -> None:
+    known = SS.setdefault("known_p", [])
+    d = _link_digest(token)
+    if d not in known:
+        known.append(d)
+        del known[:-keep]
 
 
 def harden_server() -> None:
@@ -64,8 +114,8 @@ def init_state() -> None:
     """Load Mazur's example on first run, or the problem in ?p=... when the link carries a new one."""
     harden_server()
     token = st.query_params.get(share.PARAM)
-    if token and token != SS.get("loaded_p"):
-        SS["loaded_p"] = token
+    if token and not known_link(token):
+        remember_link(token)
         try:
             spec = share.decode(token)
         except SpecError as e:
@@ -76,7 +126,9 @@ def init_state() -> None:
             set_problem(spec)
     if "spec" not in SS:
         SS["pending_source"] = "example: " + DEFAULT_PRESET
+        SS["pending_preset"] = DEFAULT_PRESET
         set_problem(load_preset(DEFAULT_PRESET))
+    sync_url()
 
 
 def current() -> Spec:
@@ -119,7 +171,17 @@ def try_apply(d: dict, intro: str = "Not applied; the last good problem is kept.
 
 def load_preset_into_state(preset_id: str) -> None:
     SS["pending_source"] = "example: " + preset_id
+    SS["pending_preset"] = preset_id
     set_problem(load_preset(preset_id))
+
+
+def preset_shown() -> str | None:
+    """The example the current problem is, unchanged (what the example picker shows), else None."""
+    pid = SS.get("preset_loaded")
+    if pid and "spec" in SS and SS["spec_json"] == RESULTS.get_or(("preset-json", pid),
+                                                                  lambda: canonical(load_preset(pid))):
+        return pid
+    return None
 
 
 def handle_upload(data: bytes, show: bool = True) -> list[Problem]:
@@ -370,17 +432,33 @@ def sidebar_text(spec: Spec) -> tuple[str, str, str | None]:
 def header_of(spec: Spec) -> tuple:
     """Everything drawn outside a page's own part that depends on the problem (the sidebar, the notations
     offered): a page part run as an st.fragment reruns the whole app when an edit changed it."""
-    return SS.get("version"), sidebar_text(spec), tuple(nt.available(spec)), notation_name(spec)
+    return (SS.get("version"), sidebar_text(spec), tuple(nt.available(spec)), notation_name(spec),
+            bool(SS.get("url_too_large")))
 
 
-def sidebar() -> None:
-    name, summary, source = sidebar_text(current())
-    with st.sidebar:
+def sidebar():
+    """The sidebar's place (returned): the router fills it with sidebar_fill() after the page has run, so an
+    upload, an edit or a build made by this run shows at once (not one rerun late)."""
+    __import__("pages.render").render.page_style()      # phone layout and themes (pages/render.py): every page
+    return st.sidebar.container()
+
+
+def sidebar_fill(slot) -> None:
+    """Which problem is loaded (name as plain text, shape, eta, where from); whether the address holds it."""
+    if "spec" not in SS:
+        return
+    name, summary, source = sidebar_text(SS["spec"])
+    with slot:
         st.caption("Loaded problem")
         st.text(name)
         st.caption(summary)
         if source:
             st.caption(source)
+        warning = SS.pop("url_warning", None)
+        if warning:
+            st.warning("Not put in the address: " + warning, icon=":material/link_off:")
+        elif SS.get("url_too_large"):
+            st.caption("The address keeps the last problem that fitted in a link (this one is too large).")
 
 
 _PRESET_NAMES: dict[str, str] = {}

@@ -51,8 +51,10 @@ def downloads(spec) -> None:
     sol = C.solve_current(notation, digits)
     if sol is None:
         return
+    rounding = int(st.number_input("Round answers to (decimals)", min_value=1, max_value=10, value=4, step=1,
+                                   key="exp_round", help="Worksheets, answer keys and LMS quizzes"))
     opts = options_from(mode, digits=digits, notation=notation, symbolic=symbolic, exact=exact, matrix=matrix,
-                        full=tuple(x.strip() for x in full.split(",") if x.strip()))
+                        full=tuple(x.strip() for x in full.split(",") if x.strip()), answer_decimals=rounding)
     spec_json = C.current_json()
     from calc.worked.solve import estimated_steps, over_caps
     est = budget.export(spec, 0 if over_caps(spec) else estimated_steps(spec), exact)
@@ -69,6 +71,13 @@ def downloads(spec) -> None:
     for k, (fmt, text) in enumerate(docs.items()):
         cols[k % 3].download_button(LABELS[fmt], text.encode("utf-8"), file_name=file_name(fmt, mode),
                                     mime=MIME[FORMATS[fmt][1]], key=f"dl_{fmt}")
+    if mode != "solution":        # the worksheet's blanks as LMS quizzes (calc.export.lms), rounded as the sheet says
+        from calc.export import QUIZZES, lms
+        quiz = C.job(est, lms.quizzes, spec_json, notation, opts, key=("quizzes", spec_json, notation, repr(opts)),
+                     label="Writing the quizzes") or {}
+        for k, (fmt, data) in enumerate(quiz.items()):
+            cols[k % 3].download_button(lms.LABELS[fmt], data, file_name=f"quiz_{fmt}.{QUIZZES[fmt][1]}",
+                                        mime=lms.MIME[fmt], key=f"dl_{fmt}")
     with st.expander("Preview (Markdown source)"):
         st.code(docs["markdown"][:4000], language="markdown")
 
@@ -86,6 +95,7 @@ def generator() -> None:
     seed = int(c4.number_input("First seed", min_value=0, max_value=10**9, value=1, step=1, key="gen_seed"))
     n = int(c5.number_input("Variants (students)", min_value=1, max_value=200, value=5, step=1, key="gen_n"))
     fmt = c6.selectbox("Format", list(FORMATS), format_func=LABELS.get, key="gen_fmt", index=2)
+    inputs = (arch, acts, loss, seed, n, fmt)      # what the class set is made of (its download matches them)
     if st.button("Generate the class set", key="gen_go"):
         try:
             gen.variants(arch, acts, loss, seed, 1)          # the options checked at once (a located message)
@@ -104,11 +114,13 @@ def generator() -> None:
             return
         if data is None:
             return
-        st.session_state["gen_zip"] = data
-        st.session_state["gen_count"] = n
-    if st.session_state.get("gen_zip"):
-        st.download_button(f"Download {st.session_state['gen_count']} variants (zip)", st.session_state["gen_zip"],
+        st.session_state["gen_zip"] = (inputs, data)
+    made = st.session_state.get("gen_zip")
+    if made and made[0] == inputs:       # only the set these inputs make: never an older architecture or format
+        st.download_button(f"Download {n} variant{'s' if n > 1 else ''} (zip, {LABELS.get(fmt, fmt)})", made[1],
                            file_name="exercises.zip", mime="application/zip", key="gen_dl")
+    elif made:
+        st.caption("The inputs changed since the last class set: generate it again to download it.")
 
 
 def main() -> None:

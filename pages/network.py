@@ -1,8 +1,10 @@
-"""Network page: pick an example or build your own, edit every number in a grid, open / save / share the problem.
+"""Network page: pick an example or build your own, name it, edit every number, open / save / share the problem.
 
-Each run builds a candidate problem from the last good one plus the widgets (settings and grid edits, cells read
-as text by calc's parser) and validates it with calc.problem.spec; a refused candidate shows located errors and the last
-good problem stays loaded.
+Each run builds a candidate problem from the last good one plus the widgets (settings, and the grids of
+pages/numbers.py: one text field per cell, read by calc's parser) and validates it with calc.problem.spec once; a
+refused candidate shows each message beside the grid of its cell and the last good problem stays loaded. Every
+accepted change is written to the address (?p=..., pages/common.sync_url). Build your own, name and notes:
+pages/build.py.
 """
 from __future__ import annotations
 
@@ -13,39 +15,14 @@ import streamlit as st
 
 from calc.worked import notation as nt
 from calc.problem import share
-from calc.problem.spec import ACTIVATIONS, LOSSES, MAX_SAMPLES, OPTIMIZERS, Problem, SpecError, spec_from_dict
-from calc.jobs import budget
-from calc.jobs.budget import BudgetError
+from calc.problem.spec import LOSSES, OPTIMIZERS, SpecError, spec_from_dict
 from pages import common as C
+from pages import build as B
+from pages import grid as G
+from pages import numbers as N
 
 SS = st.session_state
-BIAS_MODES = {"unit": "one per unit", "shared": "one shared per layer", "none": "no bias"}
-TEXT = st.column_config.TextColumn
-
-
-def editor_key(kind: str, layer: int | None = None) -> str:
-    """Stable widget keys (tests and browser tests use these): ed_w2_v3_mazur = weights of layer 2."""
-    return f"ed_{kind}{'' if layer is None else layer}_v{SS['version']}_{C.notation_name(C.current())}"
-
-
-def _cells(rows) -> list[list[str]]:
-    return [[_text(v) for v in r] for r in rows]
-
-
-def _text(v) -> str:
-    return v if isinstance(v, str) else repr(v) if isinstance(v, float) and repr(v) != str(v) else str(v)
-
-
-def _grid(rows, index, columns, key: str, alt: str):
-    """A text grid (every cell typed as text, read later by calc.parse.text) -> the edited rows as lists; `rows`
-    itself when no cell differs from what was shown (so an unchanged problem is not validated again)."""
-    cells = _cells(rows)
-    df = C.memo(("grid", tuple(map(tuple, cells)), tuple(index), tuple(columns)),    # st.data_editor copies it
-                lambda: pd.DataFrame(cells, index=index, columns=columns, dtype=object))
-    cfg = {c: TEXT(c, required=True) for c in columns}
-    out = st.data_editor(df, key=key, num_rows="fixed", column_config=cfg, alt=alt, width="content")
-    got = [[None if (v is None or (isinstance(v, float) and v != v)) else v for v in r] for r in out.values.tolist()]
-    return rows if got == cells else got
+_text = G.text
 
 
 def _kept(shown: str, value):
@@ -53,14 +30,12 @@ def _kept(shown: str, value):
     return value if shown == _text(value) else shown
 
 
-def _rows(v) -> list:
-    return v if isinstance(v[0], list) else [v]
-
-
 # ---- loading: examples, files, links ---------------------------------------------------------------
-def _on_preset():
-    pid = SS.get("preset_pick")
-    if pid:
+def _on_preset(key: str = "preset_pick"):
+    """A pick in the example picker drawn last (see example_picker); a value that widget already showed, or one
+    from a picker no longer drawn (a request from a browser a step behind), is no pick."""
+    pid = SS.get(key)
+    if pid and (key, pid) != SS.get("picker_drawn") and key == SS.get("picker_drawn", (key,))[0]:
         C.load_preset_into_state(pid)
 
 
@@ -87,9 +62,8 @@ def files_tab(spec):
         return
     base = (getattr(st.context, "url", None) or "").split("?")[0]
     st.code(f"{base}?{share.PARAM}={token}", language=None, wrap_lines=True)
-    if st.button("Put this link in the address bar", key="share_to_url", icon=":material/link:"):
-        SS["loaded_p"] = token
-        st.query_params[share.PARAM] = token
+    st.caption("The address bar holds this link at all times: reload, back / forward and bookmarks keep the "
+               "problem.")
 
 
 def csv_targets(spec):
@@ -112,99 +86,19 @@ def csv_targets(spec):
                 C.set_problem(spec_from_dict(d))
                 SS["csv_result"] = ("ok", note)
             except SpecError as e:
-                SS["csv_result"] = ("error", [str(p) for p in e.problems])
+                names = nt.make(spec, C.notation_name(spec))
+                SS["csv_result"] = ("error", [N.named(p, spec, names) for p in e.problems])
     kind, msg = SS.get("csv_result", ("ok", None))
     if kind == "error":
         C.show_problems(msg, "CSV refused; the current problem is kept:")
     else:
         st.success("Targets loaded from the CSV file.", icon=":material/check:")
         if msg:
-            st.info(msg, icon=":material/info:")
+            st.info("Read as: " + C.code_span(msg), icon=":material/info:")
 
 
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name or "problem").strip("_")[:60] or "problem"
-
-
-# ---- build your own -------------------------------------------------------------------------------------
-def _fill(i: int, j: int) -> str:
-    """Example weights for new cells: small, varied, deterministic (0.1 .. 0.5)."""
-    return f"{(1 + (i + 2 * j) % 5) / 10:g}"
-
-
-def _resize(d: dict, sizes: list[int], samples: int, bias_mode: str) -> dict:
-    old = d["layers"]
-    layers = []
-    for k in range(len(sizes) - 1):
-        src = old[k] if k < len(old) else {}
-        if k == len(sizes) - 2:
-            src = old[-1]
-        w_old = src.get("weights") or [[]]
-        w = [[w_old[i][j] if i < len(w_old) and j < len(w_old[i]) else _fill(i, j) for j in range(sizes[k + 1])]
-             for i in range(sizes[k])]
-        b_old = src.get("biases")
-        if bias_mode == "none":
-            b = None
-        elif bias_mode == "shared":
-            b = b_old if b_old is not None and not isinstance(b_old, list) else (b_old[0] if b_old else "0.1")
-        else:
-            base = b_old if isinstance(b_old, list) else [b_old if b_old is not None else "0.1"] * sizes[k + 1]
-            b = [base[j] if j < len(base) else "0.1" for j in range(sizes[k + 1])]
-        act = src.get("activation", "sigmoid")
-        if act == "softmax" and (sizes[k + 1] == 1 or k < len(sizes) - 2):
-            act = "sigmoid"
-        layer = {"weights": w, "biases": b, "activation": act}
-        if src.get("alpha") is not None:
-            layer["alpha"] = src["alpha"]
-        layers.append(layer)
-    d["layers"] = layers
-    for key, n in (("inputs", sizes[0]), ("targets", sizes[-1])):
-        rows = _rows(d[key])
-        new = [[rows[s][j] if s < len(rows) and j < len(rows[s]) else ("0.5" if key == "inputs" else "0")
-                for j in range(n)] for s in range(samples)]
-        d[key] = new[0] if samples == 1 else new
-    return d
-
-
-def _on_shape():
-    text = SS.get("shape_sizes", "")
-    if not re.fullmatch(r"\s*\d{1,3}(\s*,\s*\d{1,3}){1,20}\s*", text or ""):
-        SS["shape_error"] = [str(Problem("units per layer", f"write whole numbers separated by commas, inputs first "
-                                                          f"and outputs last, e.g. 2, 2, 2; got {text!r}"))]
-        return
-    sizes = [int(x) for x in text.split(",")]
-    if min(sizes) < 1:
-        SS["shape_error"] = [str(Problem("units per layer", "every layer needs at least 1 unit"))]
-        return
-    d = _resize(C.problem_dict(), sizes, int(SS["shape_samples"]), SS["shape_bias"])
-    try:
-        spec = spec_from_dict(d)
-        budget.solve(spec).check()          # a network no page could solve does not replace the good one
-        budget.train(spec, 1).check()
-    except SpecError as e:
-        SS["shape_error"] = [str(p) for p in e.problems]
-        return
-    except BudgetError as e:
-        SS["shape_error"] = [f"units per layer: {e}"]
-        return
-    SS.pop("shape_error", None)
-    SS["pending_source"] = "built here"
-    C.set_problem(spec)
-
-
-def shape_tab(spec):
-    with st.form("shape_form", border=False):
-        c1, c2, c3 = st.columns([2, 1, 1])
-        c1.text_input("Units per layer (inputs, hidden..., outputs)", ", ".join(map(str, spec.sizes)),
-                      key="shape_sizes", help="e.g. 2, 2, 2 for Mazur's network; 4, 3, 4, 2 for two hidden layers")
-        c2.number_input("Samples", 1, MAX_SAMPLES, spec.n_samples, key="shape_samples")
-        modes = list(BIAS_MODES)
-        c3.selectbox("Biases", modes, index=modes.index(spec.layers[0].bias_mode), format_func=BIAS_MODES.get,
-                     key="shape_bias")
-        st.form_submit_button("Build this network", on_click=_on_shape, icon=":material/construction:")
-    st.caption("Existing numbers are kept where they fit; new cells get example values you can edit.")
-    if SS.get("shape_error"):
-        C.show_problems(SS["shape_error"], "Not built; the current problem is kept:")
 
 
 # ---- settings and numbers ----------------------------------------------------------------------------
@@ -257,59 +151,6 @@ def training_rule(spec, d: dict, v: int) -> None:
     d["l2"] = {"lambda": lam, "half": half, "biases": biases}
 
 
-def layer_editor(spec, d: dict, names, k: int, v: int) -> None:
-    l = k + 1
-    layer = d["layers"][k]
-    hagan = names.name == "hagan"
-    src = [names.out(l - 1, i)[0] for i in range(1, spec.sizes[k] + 1)]
-    dst = [names.out(l, j)[0] for j in range(1, spec.sizes[l] + 1)]
-    head = st.columns([3, 1])
-    acts = list(ACTIVATIONS)
-    layer["activation"] = head[1].selectbox(f"Activation, layer {l}", acts, index=acts.index(layer["activation"]),
-                                            key=f"set_act{l}_v{v}")
-    if layer["activation"] in ("leaky_relu", "elu"):
-        alpha = layer.get("alpha", "0.01" if layer["activation"] == "leaky_relu" else "1")
-        layer["alpha"] = _kept(head[1].text_input(f"alpha, layer {l}", _text(alpha), key=f"set_alpha{l}_v{v}"), alpha)
-    else:
-        layer.pop("alpha", None)
-    kind = "output layer" if l == len(spec.layers) else f"hidden layer {l}"
-    with head[0]:
-        st.markdown(f"**Weights into the {kind}**")
-        labels = [[names.w(l, i, j)[0] for j in range(1, len(dst) + 1)] for i in range(1, len(src) + 1)]
-        if hagan:
-            st.caption("Hagan's W is destination x source, so this grid is transposed: row = to, column = from.")
-            rows = _grid(list(map(list, zip(*layer["weights"]))), dst, src, editor_key("w", l), f"Weights W({l})")
-            layer["weights"] = list(map(list, zip(*rows)))
-        else:
-            st.caption("Row = from, column = to. Cells: " + "; ".join(", ".join(r) for r in labels))
-            layer["weights"] = _grid(layer["weights"], src, dst, editor_key("w", l), f"Weights W({l})")
-        b = layer.get("biases")
-        if isinstance(b, list):
-            cols = [names.b(l, j)[0] for j in range(1, len(dst) + 1)]
-            layer["biases"] = _grid([b], ["bias"], cols, editor_key("b", l), f"Biases b({l})")[0]
-        elif b is not None:
-            layer["biases"] = _grid([[b]], ["bias"], [names.b(l, None)[0] + " (shared)"], editor_key("b", l),
-                                    f"Biases b({l})")[0][0]
-        else:
-            st.caption("No bias in this layer.")
-
-
-def samples_editor(spec, d: dict, names) -> None:
-    n = spec.n_samples
-    idx = [f"sample {s}" for s in range(1, n + 1)]
-    c1, c2 = st.columns(2)
-    with c1:
-        st.markdown("**Inputs**")
-        xs = _grid(_rows(d["inputs"]), idx, [names.x(j)[0] for j in range(1, spec.sizes[0] + 1)], editor_key("x"),
-                   "Inputs")
-    with c2:
-        st.markdown("**Targets**")
-        ts = _grid(_rows(d["targets"]), idx, [names.t(k)[0] for k in range(1, spec.sizes[-1] + 1)], editor_key("t"),
-                   "Targets")
-    single = isinstance(d["inputs"][0], (str, int, float)) and n == 1
-    d["inputs"], d["targets"] = (xs[0], ts[0]) if single else (xs, ts)
-
-
 def _on_normalise():
     spec = C.current()
     d = C.problem_dict()
@@ -349,18 +190,45 @@ def at_a_glance(spec) -> None:
     st.page_link("pages/solution.py", label="Read the worked solution", icon=":material/functions:")
 
 
+def _header() -> tuple:
+    """What is drawn outside the fragment: the sidebar, the notations offered, the example picker."""
+    return C.header_of(C.current()), C.preset_shown()
+
+
+def _fragment_run() -> bool:
+    """This run reruns only a fragment (the router and the sidebar did not run)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
 def main() -> None:
     st.title("Network")
     C.show_flash()
     spec = C.current()
     top = st.columns([3, 2])
-    ids = list(C.preset_options())
-    top[0].selectbox("Example problem", ids, index=None, format_func=C.preset_options().get, key="preset_pick",
-                     on_change=_on_preset, placeholder="Load an example from the lecture notes...")
     with top[1]:
         C.notation_picker(spec, "notation_network")
-    SS["network_header"] = C.header_of(C.current())
     problem_part()
+    example_picker(top[0])            # drawn after the problem part: it shows what this run left loaded
+    SS["network_header"] = _header()
+
+
+def example_picker(place) -> None:
+    """The example loaded, unchanged; none (the placeholder) once the problem is edited, built or uploaded.
+
+    The server never writes the picker's state: a rerun requested while the browser still showed the old example
+    would read as a new pick and reload it, dropping the cells typed meanwhile. Instead the picker of an edited
+    problem is another widget (key preset_pick_edited), which starts empty; and since Streamlit may still call a
+    removed widget's callback when a lagging request carries its old value, _on_preset accepts only a new value
+    from the picker drawn last."""
+    shown = C.preset_shown()
+    ids = list(C.preset_options())
+    key = "preset_pick" if shown else "preset_pick_edited"
+    SS["picker_drawn"] = (key, shown)
+    place.selectbox("Example problem", ids, index=ids.index(shown) if shown in ids else None,
+                    format_func=C.preset_options().get, key=key, on_change=_on_preset, args=(key,),
+                    placeholder="Load an example from the lecture notes...")
 
 
 @st.fragment
@@ -368,6 +236,7 @@ def problem_part() -> None:
     """Everything below the example picker, as an st.fragment: a grid edit reruns only this part (the router, the
     sidebar and the row above are not redrawn), unless it changed what they show: then the whole page reruns."""
     spec = C.current()
+    B.name_and_notes(spec)
     t_numbers, t_shape, t_files, t_csv = st.tabs(["Numbers", "Build your own", "Open · save · share",
                                                   "Targets from CSV"])
     with t_files:
@@ -375,7 +244,7 @@ def problem_part() -> None:
     with t_csv:
         csv_targets(C.current())
     with t_shape:
-        shape_tab(C.current())
+        B.shape_tab(C.current())
     spec = C.current()
     v = SS["version"]
     names = nt.make(spec, C.notation_name(spec))
@@ -383,14 +252,15 @@ def problem_part() -> None:
         st.caption(names.hint)
     with t_numbers:
         d = settings(spec, C.problem_dict(), v)
+        general = st.container()       # messages that belong to no grid (a setting, a whole matrix)
+        grids = []
         for k in range(len(spec.layers)):
             with st.container(border=True):
-                layer_editor(spec, d, names, k, v)
-        samples_editor(spec, d, names)
-        if d != C.problem_dict():      # validated only when a widget really changed the problem
-            C.try_apply(d)
+                grids += N.layer_editor(spec, d, names, k, v)
+        grids += N.samples_editor(spec, d, names, v)
+        N.check_and_fill(spec, d, names, grids, general)
     spec = C.current()
-    if "flash" in SS or C.header_of(spec) != SS.get("network_header"):
+    if "flash" in SS or (_fragment_run() and _header() != SS.get("network_header")):
         st.rerun(scope="app")          # a message for the top of the page, or the sidebar / notations changed
     C.show_warnings(spec.warnings, "Warnings about this problem:")
     if spec.loss == "cce" and any(p.field.startswith("targets[") and "sum to" in p.message for p in spec.warnings):
@@ -398,6 +268,8 @@ def problem_part() -> None:
                   icon=":material/balance:")
     st.subheader("At a glance")
     at_a_glance(spec)
+    from pages import figure_panel
+    figure_panel.network_figure(spec)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,7 @@ CELL = "layers[0].weights[1][0]"     # w2 = i2 -> h1, row 1 / column out_h1 of t
 def edit_w2(text: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
     v = at.session_state["version"]
-    at.session_state[f"ed_w1_v{v}_mazur"] = {"edited_rows": {"1": {"out_h1": text}}, "added_rows": [],
-                                             "deleted_rows": []}
+    at.text_input(key=f"cell_w1_1_0_v{v}").set_value(text)     # one text input per cell (pages/grid.py)
     return at.run()
 
 

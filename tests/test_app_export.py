@@ -29,8 +29,23 @@ def labels(at):
 def test_downloads_for_every_format(at):
     assert set(labels(at)) == {"Markdown", "Marp slides (Markdown)", "LaTeX handout", "Beamer slides",
                                "Jupyter notebook", "CSV of every step"}
-    at.radio(key="exp_mode").set_value("worksheet").run()
-    assert not at.exception and len(labels(at)) == 6
+    at.radio(key="exp_mode").set_value("worksheet").run()        # worksheets add the LMS quizzes
+    assert not at.exception and len(labels(at)) == 9
+    assert {"Moodle XML quiz", "GIFT quiz (Moodle)", "QTI 1.2 quiz (Canvas, zip)"} <= set(labels(at))
+    at.number_input(key="exp_round").set_value(2).run()
+    assert not at.exception and len(labels(at)) == 9
+
+
+def test_quiz_job_of_the_page_rounds_as_asked():
+    import xml.etree.ElementTree as ET
+    from calc.export import lms
+    from calc.export.document import Options
+    from calc.presets import preset_path
+    quiz = lms.quizzes(preset_path("mazur").read_text(), None, Options(worksheet=True, answer_decimals=2))
+    assert sorted(quiz) == ["gift", "moodle", "qti"] and zipfile.ZipFile(io.BytesIO(quiz["qti"])).testzip() is None
+    got = {q.findtext("name/text").split(" ", 1)[1]: q.findtext("answer/text")
+           for q in ET.fromstring(quiz["moodle"]).findall("question[@type='numerical']")}
+    assert got["out_o1"] == "0.75" and got["w5+"] == "0.36"          # Mazur's 0.75136507 and 0.35891648
 
 
 def test_bad_steps_are_named_as_text(at):

@@ -25,10 +25,11 @@ def app() -> AppTest:
 
 
 def edit(at, kind: str, layer, row: int, col: str, text: str):
+    """Type `text` into the cell (row, column `col`, e.g. "out_h1" = column 0) of a grid (pages/grid.py)."""
+    import re
     v = at.session_state["version"]
-    notation = at.session_state["notation"] if "notation" in at.session_state else "mazur"
-    key = f"ed_{kind}{'' if layer is None else layer}_v{v}_{notation}"
-    at.session_state[key] = {"edited_rows": {str(row): {col: text}}, "added_rows": [], "deleted_rows": []}
+    j = int(re.search(r"(\d+)$", col).group(1)) - 1
+    at.text_input(key=f"cell_{kind}{'' if layer is None else layer}_{row}_{j}_v{v}").set_value(text)
     return at.run()
 
 

@@ -3,7 +3,9 @@
     encode(spec) = base64url(zlib(json.dumps(spec.to_dict(), separators=(",", ":"))))   (no padding)
     decode(text) = load_spec(inflate(base64url_decode(text)))   validated like an upload
 A link longer than MAX_LINK_CHARS (8 KB) is refused with a message; so is anything that does not decode.
-Also: targets from CSV (cells read as text by the cell parser; class indices become one-hot rows).
+Also: targets from CSV (cells read as text by the cell parser; class indices become one-hot rows). The separator
+is a semicolon or a tab when the file has one, else a comma; row 1 is a header only when none of its cells reads as
+a number (the note says so).
 """
 from __future__ import annotations
 
@@ -87,7 +89,8 @@ def targets_from_csv(data: bytes, outputs: int, samples: int) -> tuple[list[list
         col = text.count(",", text.rfind("\n", 0, at) + 1, at) + 1
         raise bad(f"targets.csv line {line}, column {col}", "contains a NUL byte (\\0): this is not a text CSV file "
                                                             "(save the targets as CSV text)")
-    reader = csv.reader(io.StringIO(text))
+    sep = _separator(text)
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
     try:
         rows = [[c.strip() for c in r] for r in reader if any(c.strip() for c in r)]
     except csv.Error as e:
@@ -96,12 +99,16 @@ def targets_from_csv(data: bytes, outputs: int, samples: int) -> tuple[list[list
             limit = csv.field_size_limit()
             why = f"a field is longer than {limit // 1024:,} KB (an unclosed quote, or not a targets file?)"
             lines = text.splitlines()
-            cells = lines[reader.line_num - 1].split(",") if 0 < reader.line_num <= len(lines) else []
+            cells = lines[reader.line_num - 1].split(sep) if 0 < reader.line_num <= len(lines) else []
             col = next((k for k, c in enumerate(cells, 1) if len(c) > limit), None)
             where += f", column {col}" if col else ""
         raise bad(where, f"cannot be read as CSV: {why}") from None
-    if rows and not _numeric_row(rows[0]):
-        rows = rows[1:]  # a header line
+    notes = []
+    if rows and not any(_is_number(c) for c in rows[0]):
+        shown = ", ".join(rows[0])
+        notes.append(f"row 1 ({shown if len(shown) <= 60 else shown[:57] + '...'}) was read as a header: none of "
+                     f"its cells is a number")
+        rows = rows[1:]
     if len(rows) != samples:
         raise bad("targets.csv", f"{len(rows)} rows, but the problem has {samples} sample(s): one row per sample")
     out, converted = [], 0
@@ -117,10 +124,27 @@ def targets_from_csv(data: bytes, outputs: int, samples: int) -> tuple[list[list
         else:
             raise bad(f"targets.csv row {s + 1}", f"{len(r)} values; give {outputs} (one per output) or one class "
                                                   f"index from 0 to {outputs - 1}")
-    note = (f"{converted} class index row(s) converted to one-hot rows (index c -> 1 in column c, counting from 0)"
-            if converted else None)
-    return out, note
+    if converted:
+        notes.append(f"{converted} class index row(s) converted to one-hot rows (index c -> 1 in column c, "
+                     f"counting from 0)")
+    return out, ("; ".join(notes) or None)
 
 
-def _numeric_row(r: list[str]) -> bool:
-    return all(re.fullmatch(r"[\s0-9.eE+\-/−]*", c) for c in r)
+def _separator(text: str) -> str:
+    """The CSV's separator: a semicolon or a tab when the text has one (as spreadsheets in many locales write),
+    else a comma."""
+    for sep in (";", "\t"):
+        if sep in text:
+            return sep
+    return ","
+
+
+def _is_number(cell: str) -> bool:
+    """The cell reads as a number through the safe parser (calc.parse), as the grid's cells do."""
+    from calc.parse.errors import ParseError
+    from calc.parse.text import parse_number
+    try:
+        parse_number(cell)
+    except (ParseError, ValueError, ArithmeticError):
+        return False
+    return True
