@@ -263,8 +263,7 @@ def _app_cell(text: str):
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file("../streamlit_app.py", default_timeout=90).run()
     v = at.session_state["version"]
-    at.session_state[f"ed_w1_v{v}_mazur"] = {"edited_rows": {"1": {"out_h1": text}}, "added_rows": [],
-                                             "deleted_rows": []}
+    at.text_input(key=f"cell_w1_1_0_v{v}").set_value(text)      # layers[0].weights[1][0] (pages/grid.py)
     return at.run()
 
 

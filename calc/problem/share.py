@@ -140,9 +140,12 @@ def _separator(text: str) -> str:
 
 
 def _is_number(cell: str) -> bool:
-    """The cell reads as a number through the safe parser (calc.parse), as the grid's cells do."""
+    """The cell reads as a number through the safe parser (calc.parse), as the grid's cells do, or looks like one
+    (a digit after an optional sign: 5,000 nines are a number too big to use, not a header)."""
     from calc.parse.errors import ParseError
     from calc.parse.text import parse_number
+    if re.match(r"\s*[-+\u2212]?\.?\d", cell):
+        return True
     try:
         parse_number(cell)
     except (ParseError, ValueError, ArithmeticError):
