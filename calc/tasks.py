@@ -68,9 +68,25 @@ def check_class(spec_json: str, data: bytes, notation: str | None):
     return _check_class(load_spec(spec_json), data, notation=notation)
 
 
-def class_set_zip(arch, acts, loss: str, seed: int, n: int, fmt: str) -> bytes:
-    """A class set of generated exercises (worksheets, answer keys, problems) as one zip."""
+def class_set_zip(arch, acts, loss: str, seed: int, n: int, fmt: str, opts=None) -> bytes:
+    """A class set of generated exercises (seeds seed..seed+n-1) as one file's bytes: for a document format a zip
+    of worksheets, answer keys and problems (calc.export.cli.class_set); for a quiz format (calc.export.QUIZZES)
+    one quiz with a category (QTI: an assessment) per seed (calc.export.lms.class_set), as `export --variants N`
+    writes them. `opts` (calc.export.document.Options) carries the number format, rounding and deck; a notation
+    this architecture does not have is left to the exercise's default."""
+    from dataclasses import replace
+
+    from calc.export import QUIZZES
     from calc.export import generate as gen
     from calc.export.cli import class_set, zip_bytes
     from calc.export.document import Options
-    return zip_bytes(class_set(gen.variants(arch, acts, loss, seed, n), fmt, Options()))
+    from calc.worked import notation as nt
+    opts = opts or Options()
+    specs = gen.variants(arch, acts, loss, seed, n)
+    if opts.notation and specs and opts.notation not in nt.available(specs[0][1]):
+        opts = replace(opts, notation=None)
+    if fmt in QUIZZES:
+        from calc.export import lms
+        data = lms.class_set(specs, fmt, opts)
+        return data if isinstance(data, bytes) else data.encode("utf-8")
+    return zip_bytes(class_set(specs, fmt, opts))

@@ -110,20 +110,22 @@ def _area(g: Grid, bad) -> None:
     st.text_area(md_plain(g.title), shown, key=g.area_key, height=min(400, 40 + 24 * len(g.rows)))
 
 
+LABEL_W, CELL_W = 64, 104        # px: a row label, a cell (rows wrap on a narrow screen instead of overflowing)
+
+
 def _cells(g: Grid, bad) -> None:
-    """A header row (weights only: from \\ to), then one row of inputs per grid row, its label as plain text."""
-    width = [1.2] + [1] * len(g.columns) + ([MAX_COLS // 2 + 1 - len(g.columns)] if len(g.columns) <= MAX_COLS // 2
-                                            else [])
+    """A header row (weights only: from \\ to), then one row of inputs per grid row, its label as plain text. A row
+    is one horizontal container of fixed-width items (not st.columns: a column is a block of its own, and each
+    block is one more message to the browser on every rerun)."""
     if g.name.startswith("w"):
-        head = st.columns(width, vertical_alignment="bottom")
-        head[0].caption("from \\ to")
-        for c, name in enumerate(g.columns):
-            head[c + 1].caption(md_plain(name))
+        head = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
+        head.caption("from \\ to", width=LABEL_W)
+        for name in g.columns:
+            head.caption(md_plain(name), width=CELL_W)
     for r, (label, keys, names, row) in enumerate(zip(g.index, g.keys, g.labels, g.rows)):
-        cols = st.columns(width, vertical_alignment="bottom")
-        cols[0].markdown(f"**{md_plain(label)}**")
+        line = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
+        line.markdown(f"**{md_plain(label)}**", width=LABEL_W)
         for c, (key, name, v) in enumerate(zip(keys, names, row)):
             mark = (r, c) in bad
-            cols[c + 1].text_input(("⚠ " if mark else "") + md_plain(name), text(v), key=key,
-                                   icon=":material/error:" if mark else None,
-                                   help=bad.get((r, c)))
+            line.text_input(("⚠ " if mark else "") + md_plain(name), text(v), key=key, width=CELL_W,
+                            icon=":material/error:" if mark else None, help=bad.get((r, c)))

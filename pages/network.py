@@ -102,8 +102,25 @@ def _slug(name: str) -> str:
 
 
 # ---- settings and numbers ----------------------------------------------------------------------------
+class _Flow:
+    """In place of st.columns(n): one horizontal container whose widgets get a fixed width and wrap on a narrow
+    screen (c[k] is the same container for every k). A column is a block of its own: one more message to the
+    browser on every rerun, for every user."""
+
+    def __init__(self, width: int = 150):
+        self.box = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
+        self.width = width
+
+    def __getitem__(self, k: int) -> "_Flow":
+        return self
+
+    def __getattr__(self, name: str):
+        make = getattr(self.box, name)
+        return lambda *a, **kw: make(*a, **{"width": self.width, **kw})
+
+
 def settings(spec, d: dict, v: int) -> dict:
-    c = st.columns(6)
+    c = _Flow()
     d["loss"] = c[0].selectbox("Loss", LOSSES, index=LOSSES.index(spec.loss), key=f"set_loss_v{v}")
     if d["loss"] in ("bce", "cce"):
         d["log_base"] = _kept(c[1].selectbox("Log base", ["e", "10"], index=["e", "10"].index(spec.log_base),
@@ -124,7 +141,7 @@ def settings(spec, d: dict, v: int) -> dict:
 
 def training_rule(spec, d: dict, v: int) -> None:
     """The optimizer (PyTorch's definitions and defaults) and the L2 term, as in the problem format."""
-    c = st.columns(6)
+    c = _Flow()
     names = list(OPTIMIZERS)
     opt = spec.opt
     name = c[0].selectbox("Optimizer", names, index=names.index(opt["name"]), key=f"set_opt_v{v}",

@@ -264,3 +264,22 @@ def test_cli_exit_codes(tmp_path):
         assert r.returncode == 2 and r.stdout == "" and message in r.stderr and "Traceback" not in r.stderr, args
         assert r.stderr.strip()
     assert not (tmp_path / "no").exists()
+
+
+def test_a_remembered_spacing_gives_the_layout_a_full_search_gives():
+    """layout() remembers the spacing its search chose for given text sizes; a new problem of the same sizes must be
+    laid out exactly as a fresh search lays it out (boxes, wires, size)."""
+    from calc.figure import layout as L
+    lay_mod = sys.modules["calc.figure.layout"]          # (calc.figure.layout is also the function)
+
+    def boxes(lay):
+        return [(b.key, round(b.x, 6), round(b.y, 6), round(b.w, 6), round(b.h, 6)) for b in lay.boxes], \
+            (round(lay.width, 6), round(lay.height, 6)), [w.key for w in lay.wires]
+
+    for seed in range(6):
+        first = build_figure(solve(random_spec([3, 4, 2], seed)))
+        again = build_figure(solve(random_spec([3, 4, 2], seed + 100)))
+        L(first)                                     # remembers a spacing for these sizes
+        remembered = boxes(L(again))
+        lay_mod._CHOSEN.clear()
+        assert remembered == boxes(L(again))         # the same as a full search

@@ -31,11 +31,32 @@ def layout(fig: Figure, digits: int | None = None, decimals: int = 4,
         raise ValueError("digits: must be from 1 to 17")
     if not 0 <= decimals <= 12:
         raise ValueError("decimals: must be from 0 to 12")
-    tries = [(_layout(fig, digits, decimals, gap, spread), 1.2 if spread else 1.0)
+    key = (_geometry(fig, digits, decimals), fit)
+    chosen = _CHOSEN.get(key)
+    if chosen is not None:          # the same sizes choose the same spacing: lay out that one only
+        return _layout(fig, digits, decimals, *chosen)
+    tries = [(_layout(fig, digits, decimals, gap, spread), 1.2 if spread else 1.0, (gap, spread))
              for spread in (False, True) for gap in SPACING]
     if fit:
-        return min(tries, key=lambda t: (len(t[0].tables), -min(fit[0] / t[0].width, fit[1] / t[0].height)))[0]
-    return min(tries, key=lambda t: (len(t[0].tables), t[1] * max(t[0].width, 1.6 * t[0].height)))[0]
+        best = min(tries, key=lambda t: (len(t[0].tables), -min(fit[0] / t[0].width, fit[1] / t[0].height)))
+    else:
+        best = min(tries, key=lambda t: (len(t[0].tables), t[1] * max(t[0].width, 1.6 * t[0].height)))
+    if len(_CHOSEN) >= 4096:
+        _CHOSEN.clear()
+    _CHOSEN[key] = best[2]
+    return best[0]
+
+
+_CHOSEN: dict = {}      # the sizes of everything drawn -> the (unit gap, spread) the search chose for them
+
+
+def _geometry(fig: Figure, digits: int | None, decimals: int) -> tuple:
+    """Everything a layout depends on: the structure and the size of every text (box sizes come from text lengths
+    alone), not the texts themselves. Two problems of one shape whose printed values have the same lengths (a new
+    weight, at 4 decimals) are laid out the same way."""
+    return (len(fig.title), len(fig.legend), tuple(fig.wires), tuple(sorted(fig.path)),
+            tuple((k, e.kind, e.layer, e.src, e.dst, tuple(len(text_of(ln, fig, digits, decimals)) for ln in e.lines))
+                  for k, e in fig.elements.items()))
 
 
 def _layout(fig: Figure, digits: int | None, decimals: int, unit_gap: float, spread: bool) -> Layout:
