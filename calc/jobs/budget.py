@@ -6,6 +6,7 @@
     central   = 2 x parameters forward passes
     exact     = one pass x 2,000 (an exact or decimal object costs about that many float operations)
     expanded  = 20 parameters at most (a SymPy expression of the whole loss), then about 2e7 per parameter
+    export    = (solve + 5e4 per worked step: every format printed, the lecture deck's figures laid out) x variants
 Numbers are deliberately rough (within a factor of a few); the time limit in the worker is the backstop.
 """
 from __future__ import annotations
@@ -95,7 +96,10 @@ def check_class(spec: Spec, students: int) -> Estimate:
                     "file", wall=0.2 * max(students, 1))
 
 
+EXPORT_STEP = 5e4          # printing one step in every format costs 0.5 to 4 ms here (tasks.documents)
+
+
 def export(spec: Spec, steps_shown: int, exact_values: bool = False, variants: int = 1) -> Estimate:
     e = solve(spec, steps_shown, exact_values)
-    return Estimate("export", e.work * max(variants, 1) * 3, e.what + (f", {variants} variants" if variants > 1 else ""),
+    return Estimate("export", (e.work + EXPORT_STEP * steps_shown) * max(variants, 1), e.what + (f", {variants} variants" if variants > 1 else ""),
                     e.reduce + (", or the number of variants" if variants > 1 else ""))
