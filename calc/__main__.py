@@ -51,19 +51,12 @@ def cmd_solve(argv: list[str]) -> int:
     if not 1 <= a.digits <= 30:
         print("--digits: must be from 1 to 30", file=sys.stderr)
         return 2
-    from calc.worked.notation import available
-    from calc.worked.solve import solve
+    from calc.worked.solve import checked_solve
     try:
         spec = load_spec(a.spec)
-        if a.notation and a.notation not in available(spec):
-            print(f"--notation: {a.notation} is for networks with one hidden layer; this one has "
-                  f"{len(spec.layers) - 1} hidden layers (use {' or '.join(available(spec))})", file=sys.stderr)
-            return 2
-        from calc.worked.solve import estimated_steps, over_caps
-        budget.solve(spec, 0 if over_caps(spec) else estimated_steps(spec), a.exact or a.digits > 17).check()
         if a.expand:
             budget.expanded(spec).check()
-        sol = solve(spec, notation=a.notation, digits=a.digits)
+        sol = checked_solve(spec, a.notation, a.digits, a.exact or a.digits > 17)
     except SpecError as e:
         return _fail(e)
     except BudgetError as e:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from calc.jobs import budget
 from calc.jobs.budget import BudgetError
 from calc.problem.files import emit
 from calc.problem.spec import SpecError, load_spec
@@ -39,16 +38,9 @@ def main(argv: list[str]) -> int:
         print("--decimals: must be from 0 to 12", file=sys.stderr)
         return 2
     from calc.figure import build_figure, to_dot, to_svg, to_tikz
-    from calc.worked.notation import available
-    from calc.worked.solve import estimated_steps, over_caps, solve
+    from calc.worked.solve import checked_solve
     try:
-        spec = load_spec(a.spec)
-        if a.notation and a.notation not in available(spec):
-            print(f"--notation: {a.notation} is for networks with one hidden layer (use "
-                  f"{' or '.join(available(spec))})", file=sys.stderr)
-            return 2
-        budget.solve(spec, 0 if over_caps(spec) else estimated_steps(spec)).check()
-        sol = solve(spec, notation=a.notation)
+        sol = checked_solve(load_spec(a.spec), a.notation)
     except SpecError as e:
         for p in e.problems:
             print(str(p), file=sys.stderr)

@@ -16,7 +16,7 @@ import numpy as np
 from calc.worked import notation as nt
 from calc.maths.functions import ACTIVATIONS
 from calc.engine.numeric import Pass, run
-from calc.problem.spec import Problem, Spec
+from calc.problem.spec import Problem, Spec, SpecError
 from calc.worked.steps import MAX_DECIMALS, RawStep, Step, json_safe
 from calc.worked.template import Renderer
 
@@ -160,3 +160,15 @@ def saturation_warnings(spec: Spec, p: Pass) -> list[Problem]:
             out.append(Problem(f"layers[{k}]", "an output probability is exactly 0 or 1 in float64 (saturated): "
                                                "dE/dout is unbounded there; the fused delta is used"))
     return out
+
+
+def checked_solve(spec: Spec, notation: str | None = None, digits: int = 9, exact: bool = False) -> Solution:
+    """solve() as the commands call it: SpecError at --notation when that notation does not fit this network,
+    BudgetError (calc.jobs.budget) when the solve is over budget (exact: above 17 digits or exact values asked)."""
+    from calc.jobs import budget
+    if notation and notation not in nt.available(spec):
+        raise SpecError([Problem("--notation", f"{notation} is for networks with one hidden layer; this one has "
+                                               f"{len(spec.layers) - 1} hidden layers (use "
+                                               f"{' or '.join(nt.available(spec))})")])
+    budget.solve(spec, 0 if over_caps(spec) else estimated_steps(spec), exact).check()
+    return solve(spec, notation=notation, digits=digits)
