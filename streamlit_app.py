@@ -15,7 +15,7 @@ from pages import common  # noqa: E402
 
 # (file, title, icon, url path): a page is listed only when its file exists (checker and export land later).
 PAGES = [
-    ("pages/network.py", "Network", ":material/hub:", "network"),
+    ("pages/network.py", "Network", ":material/hub:", "home"),     # served at "/"; /network: the alias below
     ("pages/solution.py", "Worked solution", ":material/functions:", "solution"),
     ("pages/matrix.py", "Matrix form", ":material/grid_on:", "matrix"),
     ("pages/training.py", "Training", ":material/trending_down:", "training"),
@@ -30,8 +30,12 @@ PAGES = [
 # the favicon is a local file: a :material/...: page icon would be fetched from a third-party font server
 st.set_page_config(page_title="Backprop, step by step", page_icon=str(ROOT / "pages" / "favicon.png"), layout="wide")
 common.init_state()
-nav = st.navigation([st.Page(f, title=t, icon=i, url_path=u, default=(k == 0))
-                     for k, (f, t, i, u) in enumerate(PAGES) if (ROOT / f).exists()])
+pages = [st.Page(f, title=t, icon=i, url_path=u, default=(k == 0)) for k, (f, t, i, u) in enumerate(PAGES)
+         if (ROOT / f).exists()]
+# the landing page is served at "/" (Streamlit ignores a default page's url path): /network, as a bookmark or a
+# shared address, goes there too instead of "Page not found"
+alias = st.Page(lambda: st.switch_page(pages[0]), title="Network", url_path="network", visibility="hidden")
+nav = st.navigation(pages + [alias])
 slot = common.sidebar()
 try:
     nav.run()

@@ -43,7 +43,7 @@ def overview() -> pd.DataFrame:
     for n in explore.names():
         cv = explore.curve(n)
         rows.append({"activation": cv.title, "f'(0)": float(cv.df[len(cv.x) // 2]),
-                     "max f'": float(cv.df.max()), "range of f": f"[{cv.f.min():.3g}, {cv.f.max():.3g}] on [-6, 6]"})
+                     "max f'": float(cv.df.max()), "range of f": f"[{cv.f.min() + 0.0:.3g}, {cv.f.max() + 0.0:.3g}] on [-6, 6]"})
     return pd.DataFrame(rows)
 
 

@@ -81,7 +81,8 @@ def _on_shape():
         budget.solve(spec).check()          # a network no page could solve does not replace the good one
         budget.train(spec, 1).check()
     except SpecError as e:
-        SS["shape_error"] = [str(p) for p in e.problems]
+        SS["shape_error"] = [("units per layer: " if p.field.startswith("layers[") else "") + str(p)
+                             for p in e.problems]
         return
     except BudgetError as e:
         SS["shape_error"] = [f"units per layer: {e}"]

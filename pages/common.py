@@ -108,6 +108,22 @@ def harden_server() -> None:
 
     refuse_clear_cache.refused = True
     AppSession._handle_clear_cache_request = refuse_clear_cache
+    tune_gc()
+
+
+def tune_gc() -> None:
+    """Once per server process: what is loaded by the first run (Streamlit, NumPy, pandas, SymPy, calc) is moved out
+    of the collector's reach (gc.freeze), and the youngest generation is collected every 20,000 allocations
+    instead of 700. With 150 sessions in a process, each full collection walked every session's state; a rerun
+    allocates thousands of short-lived objects (benchmarks/load_class.py). Reference counting still frees
+    everything that is not in a cycle at once. BACKPROP_GC_TUNE=0 leaves Python's defaults (to measure the difference)."""
+    import gc
+    import os
+    if os.environ.get("BACKPROP_GC_TUNE", "1") == "0":
+        return
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def init_state() -> None:

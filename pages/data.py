@@ -22,9 +22,10 @@ from calc.problem.model import ACTIVATIONS, LOSSES
 from calc.problem.spec import SpecError
 from calc.train import fit
 from pages import common as C
-from pages.solution import render_worked
+from pages.solution import render_worked, updates_tab
 
 SS = st.session_state
+STEPS_SHOWN = 1500      # above this many steps the update is shown as its updates table (and can be loaded)
 SOURCES = {"seeds": "Wheat seeds (UCI, seed 003)", "upload": "Upload a CSV"}
 
 
@@ -158,8 +159,22 @@ def worked(table, data_id: str, opts, source: str, prep, report: dict) -> None:
         return
     spec = C.spec_of(spec_json)
     sol = C.solved(spec_json, C.notation_name(spec), int(SS.get("digits", 9)))
-    if sol is not None:
-        render_worked(sol, sol.digits, None, "data")
+    if sol is None:
+        return
+    if st.button("Make this update the loaded problem (every page then works it)", key="data_update_load",
+                 icon=":material/open_in_new:"):
+        SS["pending_source"] = f"update {k} of the training run"
+        C.set_problem(spec)
+        st.switch_page("pages/solution.py")
+    if len(sol.steps) > STEPS_SHOWN:       # thousands of steps (a batch of 16 rows) would take a minute to draw
+        st.info(f"This update has {len(sol.steps):,} steps ({spec.n_samples} rows in its batch): here are its "
+                "updates; load it (the button above) to read every step, or choose a batch size of 1 or 2 rows.",
+                icon=":material/info:")
+        loss = sol.index["loss"]
+        st.metric(f"Loss of the batch, {loss.label}", C.fmt_value(loss.value, sol.digits))
+        updates_tab(sol, sol.digits, None, "data")
+        return
+    render_worked(sol, sol.digits, None, "data")
 
 
 def main() -> None:

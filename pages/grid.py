@@ -95,7 +95,7 @@ def draw(g: Grid, box, bad: dict[tuple[int, int], str]) -> None:
         lines = g.problems + [f"⚠ {msg}" for _, msg in sorted(bad.items())]
         if lines:
             from pages.common import code_span
-            st.error(f"{g.title}: not applied, fix\n\n" + "\n".join(f"- {code_span(x)}" for x in lines),
+            st.error(f"{g.title}: not applied (the last good numbers are kept). Correct:\n\n" + "\n".join(f"- {code_span(x)}" for x in lines),
                      icon=":material/error:")
         if g.as_text:
             _area(g, bad)

@@ -75,7 +75,7 @@ def _backward_parts(sol, central: dict | None) -> list[dict]:
             "l": l, "title": "Output layer" if l == L else f"Hidden layer {l}",
             "factors": R.step_lines([s for s in sol.steps if s.kind == "backward" and s.layer == l
                                    and ids.kind(s.id) in kinds]),
-            "sums": [(hs["label"], hs["id"], C.frame(hs["terms"] + [{"term": "sum", "value": hs["value"]}]))
+            "sums": [(hs["label"], hs["id"], C.frame(hs["terms"]), hs["value"])
                      for hs in sums if ids.parse(hs["id"])[1]["l"] == l],
             "grads": R.step_lines([s for s in sol.steps if s.kind == "backward" and s.layer == l
                                  and ids.kind(s.id) in ("gw", "gb")]),
@@ -92,9 +92,10 @@ def backward_tab(sol, digits: int, central: dict | None, key: str) -> None:
         l = part["l"]
         with st.expander(f"{part['title']}: deltas and gradients", expanded=l >= L - 1):
             R.formulas(part["factors"])
-            for label, hs_id, data in part["sums"]:
+            for label, hs_id, data, total in part["sums"]:
                 st.markdown(f"Hidden sum {C.code_span(label)} term by term")
                 _show(data, digits, ["delta value", "weight value", "value"], f"{key}_hs_{hs_id}")
+                st.caption("Sum of the terms: " + C.code_span(f"{label} = {C.fmt_value(total, digits)}"))
             R.formulas(part["grads"])
             _show(part["chain"], digits, part["chain_numeric"], f"{key}_chain_{l}")
 
@@ -132,7 +133,7 @@ def diagram_tab(sol, key: str) -> None:
 def all_steps_tab(sol, digits: int, key: str) -> None:
     def rows():
         return [{"step": s.label, "kind": s.kind, "value": s.value if not isinstance(s.value, list) else None,
-                 "id": s.id} for s in sol.steps if s.kind != "matrix"]
+                 "step id (python -m calc check)": s.id} for s in sol.steps if s.kind != "matrix"]
 
     _df(sol, "all", rows, digits, ["value"], f"{key}_all", height=320)
     labels = C.derived(sol, "all_ids", lambda: [s.id for s in sol.steps if s.kind != "matrix"])

@@ -178,3 +178,11 @@ def test_sigma_prime_written_as_out_is_named():
     rep = check(NETS["mazur"], {"out_o1": "0.75136507", "dout_o1/dnet_o1": "0.75136507"})
     first = next(r for r in rep.results if r.verdict == "wrong")
     assert "dact_is_out" in first.slips, (first.label, first.cause)
+
+
+def test_the_old_weight_copied_as_the_new_one_is_named():
+    """Mazur's w5+ written as w5 itself (0.4, the given weight) instead of 0.35891648."""
+    from calc.check.check import check
+    rep = check(NETS["mazur"], {"out_h1": "0.5933", "E_total": "0.2984", "dE_total/dw5": "0.0822", "w5+": "0.40"})
+    first = next(r for r in rep.results if r.verdict == "wrong")
+    assert first.label == "w5+" and "update_not_applied" in first.slips, (first.label, first.cause)

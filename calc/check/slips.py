@@ -51,6 +51,7 @@ CATALOGUE: dict[str, str] = {
     "weights_swapped": "two weight indices swapped",
     "eta_missing": "the learning rate missing",
     "eta_twice": "the learning rate applied twice",
+    "update_not_applied": "the update not applied (w+ written as the old w)",
     "softmax_linear": "softmax computed as z / sum(z) (no exponentials)",
     "adam_no_correction": "Adam's bias correction forgotten (m and v used for m-hat and v-hat)",
     "l2_half_kept": "the 1/2 of (lambda/2) sum w^2 kept in the gradient (lambda/2 w instead of lambda w)",
@@ -219,6 +220,8 @@ def candidates(spec: Spec, notation: str | None = None) -> list[Candidate]:
                     a, b = names.w(k + 1, i1 + 1, j1 + 1)[0], names.w(k + 1, i2 + 1, j2 + 1)[0]
                     add("weights_swapped", layer={k: {"weights": w2}}, text=f"two weight indices swapped: {a} and {b}")
     eta = spec.learning_rate
+    if eta != 0.0:
+        add("update_not_applied", changes={"learning_rate": 0.0})
     if eta != 1.0:
         add("eta_missing", changes={"learning_rate": 1.0})
         add("eta_twice", changes={"learning_rate": eta * eta},

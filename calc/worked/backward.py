@@ -255,7 +255,7 @@ class BackwardSteps:
             return
         if not update:
             self.add(sid, sym, self.sym(old), self.num(old), value, [old], "update", "copy",
-                     {"src": old}, note="fixed: update_biases is false", l=l)
+                     {"src": old}, note="fixed: biases are not updated in this problem", l=l)
             return
         self.add(sid, sym, rf"{self.sym(old)} - \eta \cdot {self.sym(grad)}",
                  rf"{self.num(old)} - {self.num(ids.ETA)} \cdot {self.num(grad)}", value, [old, ids.ETA, grad],

@@ -21,6 +21,8 @@ each string once.
 """
 from __future__ import annotations
 
+import re
+
 from typing import Callable
 
 import numpy as np
@@ -88,6 +90,14 @@ def _shown(n: int) -> list[int | None]:
     return list(range(n)) if n <= MAX_SHOWN else [0, 1, 2, 3, None, n - 2, n - 1]
 
 
+TYPED_DIGITS = 9    # a given number typed with at most this many digits is printed as typed, in every view
+
+
+def _sig_digits(text: str) -> int:
+    """Digits of a typed number or expression, leading zeros not counted ("0.0025" -> 2, "1/3" -> 2)."""
+    return len(re.sub(r"[^0-9]", "", text).lstrip("0"))
+
+
 class Renderer:
     """Prints templates for one view: a notation (calc.worked.notation.Notation), `digits` significant digits
     or `decimals` fixed decimals (as Mazur prints: 0.59327 -> 0.59326999 at 8; None: significant digits), and a
@@ -121,8 +131,8 @@ class Renderer:
         t = self._text.get(sid)
         if t is None:
             r = self.raw[sid]
-            if r.kind == "given" and r.text is not None:
-                t = r.text
+            if r.kind == "given" and r.text is not None and _sig_digits(r.text) <= max(self.digits, TYPED_DIGITS):
+                t = r.text          # as typed (0.15 stays 0.15); a machine-made 0.25285415629416175 at the digits
             elif r.value is None:
                 t = r"\text{saturated}"
             elif r.mats is not None:                # a matrix step's own value
