@@ -40,7 +40,7 @@ def main() -> None:
     st.caption("Rows are samples; X is the input matrix (samples x inputs); W(l) is (units of layer l-1) x "
                "(units of layer l), as in the spec. Pick an entry under each matrix to see its scalar step.")
     st.dataframe(C.derived(sol, "matrix_shapes", lambda: C.frame(pd.DataFrame(
-        [{"matrix": s.label, "shape": tables.shape_of(s.value), "id": s.id} for s in mats]))),
+        [{"matrix": s.label, "shape": tables.shape_of(s.value), "step id (python -m calc check)": s.id} for s in mats]))),
         hide_index=True, key="matrix_shapes", height=35 * (len(mats) + 1) + 3)
     fwd, bwd = st.tabs(["Forward", "Backward and update"])
     for s in mats:
