@@ -439,3 +439,25 @@ def test_the_data_page_trains_in_chunks_and_shows_the_whole_runs_numbers():
     assert history["epoch"].tolist() == list(range(301))
     assert history["train_loss"].tolist() == [h["train_loss"] for h in report["history"]]
     assert history["test_accuracy"].tolist() == [h["test_accuracy"] for h in report["history"]]
+
+
+def test_a_big_update_shows_its_updates_and_can_be_loaded():
+    """Update 3 of the documented run has a batch of 16 rows (4,480 steps): the page shows its updates table with
+    the batch's loss (from calc.train.fit), and the button makes it the loaded problem."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=120).run()
+    at.switch_page("pages/data.py").run()
+    at.number_input(key="data_epochs").set_value(5).run()
+    at.toggle(key="data_worked_on").set_value(True).run()
+    at.number_input(key="data_update_k").set_value(3).run()
+    assert not at.exception and not at.error
+    opts = F.FitOptions(layers=(7, 8, 3), activations=("relu", "softmax"), epochs=5, batch_size=16,
+                        test_fraction=0.3, seed=1, standardize=True)
+    sol = F.worked_update(F.prepare(load("seeds"), opts), 3)
+    assert len(sol.steps) > 1500 and any("4,480 steps" in i.value or "steps (16 rows" in i.value for i in at.info)
+    shown = {m.label: m.value for m in at.metric}
+    assert float(shown[next(k for k in shown if k.startswith("Loss of the batch"))]) == pytest.approx(
+        sol.to_dict()["loss"], rel=1e-8)
+    at.button(key="data_update_load").click().run()
+    assert at.session_state["spec"].n_samples == 16
+    assert at.session_state["spec"].layers[0].weights.shape == (7, 8)
