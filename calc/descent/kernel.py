@@ -40,7 +40,7 @@ def evaluate(e: Any, x: float, seen: set) -> float:
             if b == 0 and y < 0:
                 raise Undefined("division by zero")
             if b < 0 and not y.is_integer():
-                raise Undefined(f"({b:.6g})**{y:.6g} is not real")
+                raise Undefined(f"({b:.6g})^{y:.6g} is not real")
             return math.sqrt(b) if y == 0.5 else b ** int(y) if y.is_integer() and abs(y) < 2**31 else b ** y
         if name == "sign":
             if args[0] == 0:
