@@ -49,7 +49,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wsclient import AppError, Session, cell_edit  # noqa: E402
+from wsclient import AppError, Session, cell_edit, pct  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_LOCAL = ROOT / "deploy" / "run-local.sh"
@@ -457,13 +457,6 @@ def run_config(replicas: int, args, workdir: Path) -> Result:
 
 
 # ---- report -----------------------------------------------------------------------------------------------
-def pct(xs: list[float], q: float) -> float:
-    if not xs:
-        return float("nan")
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, round(q * len(xs)) - 1))]
-
-
 def ms(x: float) -> str:
     return "-" if x != x else f"{x * 1000:.0f}"
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 import helpers as H  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wsclient import Session, cell_edit  # noqa: E402
+from wsclient import Session, cell_edit, pct  # noqa: E402
 
 BASELINE = 'import streamlit as st\n\nx = st.number_input("x", value=1.0, key="x")\nst.write(x * 2)\n'
 
@@ -92,11 +92,6 @@ def scenario(script: Path, cwd: Path, change, args, app: bool, log_dir: Path) ->
         return asyncio.run(load(port, change, args.users, args.every, args.seconds, app))
     finally:
         H.stop(proc)
-
-
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, round(q * len(xs)) - 1))]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import helpers as H  # noqa: E402
 from load_test import BASELINE  # noqa: E402
-from wsclient import Session, cell_edit  # noqa: E402
+from wsclient import Session, cell_edit, pct  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # (title, url path as in streamlit_app.PAGES; "" = the default page): every run must show that title
@@ -155,11 +155,6 @@ def scenario(script: Path, cwd: Path, cases, args, log: Path) -> Server:
         raise
     finally:
         H.stop(proc)
-
-
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, round(q * len(xs)) - 1))]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -110,3 +110,12 @@ def cell_edit(s: Session, text: str, grid: str = "w2", i: int = 0, j: int = 0) -
     w = WidgetState(id=s.widget(f"cell_{grid}_{i}_{j}_v"))
     w.string_value = text
     return w
+
+
+def pct(xs: list[float], q: float) -> float:
+    """The q-quantile of xs as the benchmarks report it (the value at rank round(q * n), at least the first); nan
+    for no values."""
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, round(q * len(xs)) - 1))]

@@ -15,7 +15,7 @@ import sys
 
 from calc.jobs import budget
 from calc.jobs.budget import BudgetError
-from calc.problem.files import emit
+from calc.problem.files import emit, fail
 from calc.problem.spec import SpecError, load_spec
 
 
@@ -23,12 +23,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors exit 2 with one line, no traceback
         print(f"{self.prog}: {message}", file=sys.stderr)
         raise SystemExit(2)
-
-
-def _fail(err: SpecError) -> int:
-    for p in err.problems:
-        print(str(p), file=sys.stderr)
-    return 2
 
 
 def _warn(spec) -> None:
@@ -57,11 +51,8 @@ def cmd_solve(argv: list[str]) -> int:
         if a.expand:
             budget.expanded(spec).check()
         sol = checked_solve(spec, a.notation, a.digits, a.exact or a.digits > 17)
-    except SpecError as e:
-        return _fail(e)
-    except BudgetError as e:
-        print(str(e), file=sys.stderr)
-        return 2
+    except (SpecError, BudgetError) as e:
+        return fail(e)
     from calc.export.document import exact_results, exact_view
     try:
         sol = exact_view(sol, a.digits)      # above 17 digits every printed value from exact arithmetic
@@ -128,11 +119,8 @@ def cmd_train(argv: list[str]) -> int:
         spec = load_spec(a.spec)
         budget.train(spec, a.steps, a.batch_size).check()
         res = train(spec, a.steps, a.batch_size, a.shuffle_seed)
-    except SpecError as e:
-        return _fail(e)
-    except BudgetError as e:
-        print(str(e), file=sys.stderr)
-        return 2
+    except (SpecError, BudgetError) as e:
+        return fail(e)
     if a.format == "json":
         text = json.dumps(res.to_dict(), allow_nan=False)
     else:

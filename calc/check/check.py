@@ -19,6 +19,7 @@ from calc.check.answers import (  # noqa: F401  (Given, compare, show are part o
 from calc.check.diagnose import Diagnoser
 from calc.check.labels import LabelIndex
 from calc.worked.solve import solve
+from calc.problem.files import fail
 from calc.problem.spec import Problem, Spec, SpecError
 
 
@@ -82,9 +83,7 @@ def main(argv: list[str]) -> int:
     try:
         spec = load_spec(a.spec)
     except SpecError as e:
-        for p in e.problems:
-            print(str(p), file=sys.stderr)
-        return 2
+        return fail(e)
     try:
         with open(a.answers, "rb") as fh:
             raw = fh.read(1_000_001)
@@ -98,14 +97,8 @@ def main(argv: list[str]) -> int:
     except UnicodeDecodeError:
         print("answers: not UTF-8 text", file=sys.stderr)
         return 2
-    except AnswerError as e:
-        for p in e.problems:
-            print(str(p), file=sys.stderr)
-        return 2
-    except SpecError as e:
-        for p in e.problems:
-            print(str(p), file=sys.stderr)
-        return 2
+    except (AnswerError, SpecError) as e:
+        return fail(e)
     if not rep.results:
         print("answers: no values given", file=sys.stderr)
         return 2

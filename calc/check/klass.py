@@ -36,6 +36,7 @@ from calc.check.answers import VERDICTS, AnswerError, Result, read_given
 from calc.check.labels import LabelError, LabelIndex
 from calc.check.slips import BENIGN, CATALOGUE
 from calc.parse.text import ParseError
+from calc.problem.files import fail
 from calc.problem.spec import Problem, Spec, SpecError
 
 MAX_BYTES = 1_000_000
@@ -533,9 +534,7 @@ def main(argv: list[str]) -> int:
         try:
             problem: Spec | Generator = load_spec(a.files[0])
         except SpecError as e:
-            for p in e.problems:
-                print(str(p), file=sys.stderr)
-            return 2
+            return fail(e)
         answers_path = a.files[1]
     else:
         if len(a.files) != 1:
@@ -557,9 +556,7 @@ def main(argv: list[str]) -> int:
     try:
         rep = check_class(problem, raw, notation=a.notation)
     except (AnswerError, SpecError) as e:
-        for p in e.problems:
-            print(str(p), file=sys.stderr)
-        return 2
+        return fail(e)
     if a.format == "json":
         text = json.dumps(rep.to_dict(), allow_nan=False) + "\n"
     elif a.format == "csv":

@@ -23,7 +23,7 @@ from calc.export import ALIASES, FORMATS, export
 from calc.export import LMS
 from calc.worked.steps import MAX_DECIMALS
 from calc.jobs import budget
-from calc.problem.files import WriteError, write_atomic
+from calc.problem.files import WriteError, fail, write_atomic
 from calc.export.document import Options
 from calc.problem.spec import SpecError, load_spec
 
@@ -156,9 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             opts = Options(**{**opts.__dict__, "seed": a.seed})
         text = export(solve(spec, notation=a.notation), a.format, opts)
     except SpecError as e:
-        for p in e.problems:
-            print(str(p), file=sys.stderr)
-        return 2
+        return fail(e)
     except (ValueError, OSError, ArithmeticError) as e:       # BudgetError and WriteError are among these
         print(str(e), file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from calc.jobs.budget import BudgetError
-from calc.problem.files import emit
+from calc.problem.files import emit, fail
 from calc.problem.spec import SpecError, load_spec
 
 
@@ -41,13 +41,8 @@ def main(argv: list[str]) -> int:
     from calc.worked.solve import checked_solve
     try:
         sol = checked_solve(load_spec(a.spec), a.notation)
-    except SpecError as e:
-        for p in e.problems:
-            print(str(p), file=sys.stderr)
-        return 2
-    except BudgetError as e:
-        print(str(e), file=sys.stderr)
-        return 2
+    except (SpecError, BudgetError) as e:
+        return fail(e)
     try:
         fig = build_figure(sol, step=a.step)
     except ValueError as e:

@@ -58,6 +58,15 @@ def _umask() -> int:
     return mask
 
 
+def fail(err: Exception) -> int:
+    """Unusable input for a command: its located problems (err.problems, a SpecError or the like), one a line, or
+    its message (a BudgetError), on stderr; the exit status 2."""
+    import sys
+    for line in [str(p) for p in err.problems] if hasattr(err, "problems") else [str(err)]:
+        print(line, file=sys.stderr)
+    return 2
+
+
 def emit(text: str, output: str | None) -> int:
     """A command's result to a file (written whole or not at all) or to stdout: 0, or 2 after a one-line message
     on stderr (a full disk, a size limit, a closed stdout)."""

@@ -55,7 +55,7 @@ from typing import Callable
 
 import numpy as np
 
-from calc.problem.files import emit
+from calc.problem.files import emit, fail
 from calc.data.table import DataError, Table, load, read_table
 from calc.engine.numeric import forward
 from calc.jobs import budget
@@ -412,8 +412,7 @@ def fit(table: Table, opts: FitOptions, source: str = "data",
         progress: Callable[[float, str], None] | None = None) -> dict:
     """Train and report (the JSON object of the module docstring). Raises SpecError or BudgetError before training."""
     prep = prepare(table, opts, source)
-    estimate(prep).check()
-    return report(prep, [run_epochs(prep, None, 0, opts.epochs, progress)])
+    return report(prep, [run_epochs(prep, None, 0, opts.epochs, progress)])     # run_epochs checks the budget
 
 
 def _num(v) -> float | None:
@@ -547,13 +546,8 @@ def main(argv: list[str] | None = None) -> int:
                 text = render(sol, digits=9)
             return emit(text, a.output)
         report = fit(table, opts, source, progress=bar)
-    except DataError as e:
-        return _fail(e)
-    except SpecError as e:
-        return _fail(e)
-    except BudgetError as e:
-        print(str(e), file=sys.stderr)
-        return 2
+    except (DataError, SpecError, BudgetError) as e:
+        return fail(e)
     finally:
         if bar is not None:
             bar.close()
@@ -565,12 +559,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"training stopped at {report['stopped']}", file=sys.stderr)
         return 1
     return 0
-
-
-def _fail(err: SpecError) -> int:
-    for p in err.problems:
-        print(str(p), file=sys.stderr)
-    return 2
 
 
 # ---- the Markdown report ----------------------------------------------------------------------------------------
